@@ -1,0 +1,169 @@
+//! The commands: read arguments and configuration, run the scan, render, decide the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use crate::baseline::Baseline;
+use crate::cli::{Cli, ColorChoice, Command, RulesArgs, RulesFormat, ScanArgs};
+use crate::config::{Config, FailOn};
+use crate::docs;
+use crate::report::{self, Format, RenderContext};
+use crate::rules;
+use crate::scan::{ScanOptions, scan};
+
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules(args) => run_rules(args),
+        Command::Explain { rule } => match rules::by_id(&rule) {
+            Some(rule) => {
+                print!("{}", docs::explain(rule));
+                EXIT_CLEAN
+            }
+            None => {
+                eprintln!("error: no rule `{rule}`; `portcullis rules` lists them");
+                EXIT_USAGE
+            }
+        },
+    }
+}
+
+fn run_scan(args: ScanArgs) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    for path in &args.paths {
+        if !path.exists() {
+            eprintln!("error: {}: no such file or folder", path.display());
+            return EXIT_USAGE;
+        }
+    }
+    let config_path = match &args.config {
+        Some(path) if !path.is_file() => {
+            eprintln!("error: {}: configuration file not found", path.display());
+            return EXIT_USAGE;
+        }
+        Some(path) => Some(path.clone()),
+        None => Config::discover(&args.paths[0]),
+    };
+    let config = match &config_path {
+        Some(path) => match Config::load(path) {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("error: invalid configuration: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => Config::default(),
+    };
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
+
+    let options = ScanOptions {
+        roots: args.paths.clone(),
+        config,
+        cwd: cwd.clone(),
+        only: None,
+    };
+    let mut report = scan(&options);
+
+    if let Some(path) = &args.write_baseline
+        && let Err(e) = Baseline::from_findings(&report.findings).write(path)
+    {
+        eprintln!("error: {}: cannot write baseline: {e}", path.display());
+        return EXIT_USAGE;
+    }
+    if let Some(known) = &baseline {
+        let before = report.findings.len();
+        report.findings.retain(|f| !known.contains(&f.fingerprint));
+        report.baselined = before - report.findings.len();
+    }
+
+    let enabled: Vec<&'static rules::Rule> = rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| options.config.enabled(r))
+        .collect();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && args.format == Format::Human
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let level_of = |r: &rules::Rule| options.config.level(r);
+    let root = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let cx = RenderContext {
+        rules: &enabled,
+        level_of: &level_of,
+        color,
+        quiet: args.quiet,
+        root_uri: Some(report::sarif::folder_uri(&root)),
+        category: args.category.clone(),
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            report::render(args.format, &report, &cx, &mut out)?;
+            out.flush()
+        }),
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            report::render(args.format, &report, &cx, &mut out).and_then(|_| out.flush())
+        }
+    };
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the report: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    if args.output.is_some() && !args.quiet && args.format == Format::Human {
+        // Keep the terminal informed when the report went to a file.
+    } else if args.output.is_some() && !args.quiet {
+        eprintln!(
+            "portcullis: {} findings written to {}",
+            report.findings.len(),
+            args.output.as_ref().expect("checked").display()
+        );
+    }
+
+    let failing = fail_on
+        .threshold()
+        .is_some_and(|threshold| report.findings.iter().any(|f| f.level >= threshold));
+    if failing { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+fn run_rules(args: RulesArgs) -> u8 {
+    let out = match args.format {
+        RulesFormat::Table => docs::table(),
+        RulesFormat::Json => docs::json(),
+        RulesFormat::Md => match &args.output_dir {
+            None => docs::index_md(),
+            Some(dir) => {
+                if let Err(e) = docs::write_md(dir) {
+                    eprintln!("error: {}: {e}", dir.display());
+                    return EXIT_USAGE;
+                }
+                return EXIT_CLEAN;
+            }
+        },
+    };
+    print!("{out}");
+    EXIT_CLEAN
+}

@@ -1,0 +1,416 @@
+//! `portcullis.toml`: per-rule level, enable and options; path excludes; external ignores;
+//! `fail-on`. Found at the scan root or above it (up to the repository root).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::finding::Level;
+use crate::rules::{self, Rule};
+
+pub const FILE_NAMES: &[&str] = &[
+    "portcullis.toml",
+    ".portcullis.toml",
+    ".github/portcullis.toml",
+];
+
+/// When the exit code is 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Level> {
+        match self {
+            FailOn::Error => Some(Level::Error),
+            FailOn::Warning => Some(Level::Warning),
+            FailOn::Note => Some(Level::Note),
+            FailOn::Never => None,
+        }
+    }
+
+    fn parse(text: &str) -> Option<FailOn> {
+        match text {
+            "error" => Some(FailOn::Error),
+            "warning" => Some(FailOn::Warning),
+            "note" => Some(FailOn::Note),
+            "never" => Some(FailOn::Never),
+            _ => None,
+        }
+    }
+}
+
+/// A configuration error: the file, the 1-based line and what is wrong with which key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.path, self.line, self.message)
+    }
+}
+
+/// An ignore written in the configuration rather than in the file.
+#[derive(Debug, Clone)]
+pub struct PathIgnore {
+    pub paths: GlobSet,
+    pub rules: Vec<String>,
+    pub fingerprint: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file the configuration came from, if any.
+    pub source: Option<PathBuf>,
+    pub fail_on: Option<FailOn>,
+    pub exclude: GlobSet,
+    pub max_file_size: u64,
+    pub levels: HashMap<&'static str, Level>,
+    pub disabled: Vec<&'static str>,
+    pub options: HashMap<&'static str, HashMap<String, Vec<String>>>,
+    pub ignores: Vec<PathIgnore>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            source: None,
+            fail_on: None,
+            exclude: GlobSet::empty(),
+            max_file_size: 10 * 1024 * 1024,
+            levels: HashMap::new(),
+            disabled: Vec::new(),
+            options: HashMap::new(),
+            ignores: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        !self.disabled.contains(&rule.id)
+    }
+
+    pub fn level(&self, rule: &Rule) -> Level {
+        self.levels.get(rule.id).copied().unwrap_or(rule.level)
+    }
+
+    /// Find the configuration for a scan of `root`: the first of `FILE_NAMES` in `root` or a
+    /// parent folder, stopping at the repository root (a folder holding `.git`).
+    pub fn discover(root: &Path) -> Option<PathBuf> {
+        let start = if root.is_file() { root.parent()? } else { root };
+        let mut dir = std::fs::canonicalize(start).ok()?;
+        loop {
+            for name in FILE_NAMES {
+                let candidate = dir.join(name);
+                if candidate.is_file() {
+                    return Some(candidate);
+                }
+            }
+            if dir.join(".git").exists() || !dir.pop() {
+                return None;
+            }
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: shown.clone(),
+            line: 1,
+            message: format!("cannot read: {e}"),
+        })?;
+        let mut config = Config::parse(&text, &shown)?;
+        config.source = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let err = |offset: usize, message: String| ConfigError {
+            path: path.to_string(),
+            line: line_of(offset),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            err(offset, e.message().trim().to_string())
+        })?;
+
+        let mut config = Config::default();
+        if let Some(fail_on) = raw.fail_on {
+            config.fail_on = Some(FailOn::parse(fail_on.get_ref()).ok_or_else(|| {
+                err(
+                    fail_on.span().start,
+                    format!(
+                        "key `fail-on`: `{}` is not one of error, warning, note, never",
+                        fail_on.get_ref()
+                    ),
+                )
+            })?);
+        }
+        if let Some(size) = raw.max_file_size {
+            config.max_file_size = size;
+        }
+        let exclude: Vec<&str> = raw.exclude.iter().map(|s| s.get_ref().as_str()).collect();
+        config.exclude = globs(&exclude)
+            .map_err(|(i, e)| err(raw.exclude[i].span().start, format!("key `exclude`: {e}")))?;
+
+        for (id, table) in &raw.rules {
+            let Some(rule) = rules::by_id(id) else {
+                return Err(err(
+                    table_offset(text, id).unwrap_or(0),
+                    format!("key `rules.{id}`: no such rule (`portcullis rules` lists them)"),
+                ));
+            };
+            for (key, value) in table {
+                let at = key_offset(text, rule.id, key);
+                match key.as_str() {
+                    "level" => {
+                        let level = value.as_str().and_then(Level::parse).ok_or_else(|| {
+                            err(at, format!("key `rules.{}.level`: expected \"error\", \"warning\" or \"note\"", rule.id))
+                        })?;
+                        config.levels.insert(rule.id, level);
+                    }
+                    "enabled" => {
+                        let enabled = value.as_bool().ok_or_else(|| {
+                            err(
+                                at,
+                                format!("key `rules.{}.enabled`: expected true or false", rule.id),
+                            )
+                        })?;
+                        if !enabled {
+                            config.disabled.push(rule.id);
+                        }
+                    }
+                    option if rule.options.iter().any(|(name, _)| *name == option) => {
+                        let values = match value {
+                            toml::Value::String(s) => vec![s.clone()],
+                            toml::Value::Array(items) => items
+                                .iter()
+                                .map(|v| v.as_str().map(str::to_string))
+                                .collect::<Option<Vec<_>>>()
+                                .ok_or_else(|| {
+                                    err(
+                                        at,
+                                        format!(
+                                            "key `rules.{}.{option}`: expected a list of strings",
+                                            rule.id
+                                        ),
+                                    )
+                                })?,
+                            _ => {
+                                return Err(err(
+                                    at,
+                                    format!(
+                                        "key `rules.{}.{option}`: expected a list of strings",
+                                        rule.id
+                                    ),
+                                ));
+                            }
+                        };
+                        config
+                            .options
+                            .entry(rule.id)
+                            .or_default()
+                            .insert(option.to_string(), values);
+                    }
+                    other => {
+                        let known: Vec<_> = ["level", "enabled"]
+                            .into_iter()
+                            .chain(rule.options.iter().map(|(n, _)| *n))
+                            .collect();
+                        return Err(err(
+                            at,
+                            format!(
+                                "key `rules.{}.{other}`: unknown (expected one of: {})",
+                                rule.id,
+                                known.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+
+        for ignore in &raw.ignore {
+            let at = ignore.span().start;
+            let entry = ignore.get_ref();
+            for id in &entry.rules {
+                if rules::by_id(id).is_none() {
+                    return Err(err(at, format!("key `ignore.rules`: no such rule `{id}`")));
+                }
+            }
+            let paths =
+                globs(&entry.path).map_err(|(_, e)| err(at, format!("key `ignore.path`: {e}")))?;
+            config.ignores.push(PathIgnore {
+                paths,
+                rules: entry.rules.clone(),
+                fingerprint: entry.fingerprint.clone(),
+                reason: entry.reason.clone(),
+            });
+        }
+        Ok(config)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    max_file_size: Option<u64>,
+    #[serde(default)]
+    rules: BTreeMap<String, toml::Table>,
+    #[serde(default)]
+    ignore: Vec<Spanned<RawIgnore>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    #[serde(deserialize_with = "one_or_many")]
+    path: Vec<String>,
+    #[serde(default)]
+    rules: Vec<String>,
+    fingerprint: Option<String>,
+    reason: Option<String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+/// Where `key = …` is written in the `[rules.<id>]` table (or as a dotted key), for error lines.
+fn key_offset(text: &str, id: &str, key: &str) -> usize {
+    let Some(table) = table_offset(text, id) else {
+        return 0;
+    };
+    let mut offset = table;
+    for (i, line) in text[table..].split_inclusive('\n').enumerate() {
+        let t = line.trim_start();
+        if i > 0 && t.starts_with('[') {
+            break;
+        }
+        let t = t.strip_prefix(&format!("rules.{id}.")).unwrap_or(t);
+        if t.starts_with(key) && t[key.len()..].trim_start().starts_with('=') {
+            return offset;
+        }
+        offset += line.len();
+    }
+    table
+}
+
+/// Where `[rules.<id>]` (or a dotted `rules.<id>.` key) is written.
+fn table_offset(text: &str, id: &str) -> Option<usize> {
+    let needle = format!("rules.{id}");
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start().trim_start_matches('[').trim_start();
+        if t.starts_with(&needle) {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// A glob set where `dir` also matches everything below it. Paths are matched as displayed.
+pub fn globs<S: AsRef<str>>(patterns: &[S]) -> Result<GlobSet, (usize, String)> {
+    let mut builder = GlobSetBuilder::new();
+    for (i, pattern) in patterns.iter().enumerate() {
+        let p = pattern
+            .as_ref()
+            .trim_start_matches("./")
+            .trim_end_matches('/');
+        for candidate in [p.to_string(), format!("{p}/**")] {
+            let glob = Glob::new(&candidate).map_err(|e| (i, e.kind().to_string()))?;
+            builder.add(glob);
+        }
+    }
+    builder.build().map_err(|e| (0, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_config() {
+        let text = r#"
+fail-on = "warning"
+exclude = ["fixtures", "tests/**/*.yml"]
+
+[rules.latest-tag]
+level = "error"
+
+[rules.unpinned-image]
+enabled = false
+
+[rules.unpinned-action]
+allow = ["actions/*"]
+
+[[ignore]]
+path = "legacy/**"
+rules = ["privileged"]
+reason = "scheduled for removal"
+"#;
+        let c = Config::parse(text, "portcullis.toml").unwrap();
+        assert_eq!(c.fail_on, Some(FailOn::Warning));
+        assert!(c.exclude.is_match("fixtures/a/Dockerfile"));
+        assert!(c.exclude.is_match("tests/x/y/compose.yml"));
+        assert!(!c.exclude.is_match("src/Dockerfile"));
+        assert_eq!(
+            c.level(&rules::images::latest_tag::LATEST_TAG),
+            Level::Error
+        );
+        assert!(!c.enabled(&rules::images::unpinned_image::UNPINNED_IMAGE));
+        assert_eq!(c.options["unpinned-action"]["allow"], ["actions/*"]);
+        assert!(c.ignores[0].paths.is_match("legacy/compose.yml"));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let e = Config::parse("\n\n[rules.latset-tag]\nlevel = \"error\"\n", "p.toml").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("rules.latset-tag"), "{e}");
+
+        let e = Config::parse("[rules.latest-tag]\n\nlevel = \"fatal\"\n", "p.toml").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("rules.latest-tag.level"), "{e}");
+
+        let e = Config::parse("[rules.latest-tag]\nallow = []\n", "p.toml").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("rules.latest-tag.allow"), "{e}");
+
+        let e = Config::parse("fail-on = \"sometimes\"\n", "p.toml").unwrap_err();
+        assert!(e.message.contains("fail-on"), "{e}");
+
+        let e = Config::parse("\nunknown-key = 1\n", "p.toml").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("unknown-key"), "{e}");
+        assert_eq!(e.to_string().split(':').next(), Some("p.toml"));
+    }
+}

@@ -1,0 +1,111 @@
+//! What a scan reports: findings with resolved positions, ready for every renderer.
+
+use serde::Serialize;
+
+use crate::rules::Rule;
+use crate::source::LineCol;
+
+/// A finding's level; `fail-on` compares against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "note" => Some(Level::Note),
+            "warning" => Some(Level::Warning),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+}
+
+/// A place in a file, resolved to lines and columns (1-based, columns in code points).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub start: LineCol,
+    pub end: LineCol,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Related {
+    #[serde(flatten)]
+    pub location: Location,
+    pub message: String,
+}
+
+/// The lines a finding points at, with secrets already masked, and the underlined columns of
+/// the first line (1-based, end exclusive, in code points of the masked text).
+#[derive(Clone, Debug, Default)]
+pub struct Snippet {
+    pub first_line: u32,
+    pub lines: Vec<String>,
+    pub underline: (u32, u32),
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub level: Level,
+    pub location: Location,
+    pub message: String,
+    pub help: Option<String>,
+    pub related: Vec<Related>,
+    pub snippet: Snippet,
+    /// Stable across line shifts; never derived from a secret value (see `fingerprint`).
+    pub fingerprint: String,
+    /// GitHub's `primaryLocationLineHash`, computed over the masked text.
+    pub line_hash: String,
+}
+
+impl Finding {
+    pub fn sort_key(&self) -> (&str, u32, u32, &str) {
+        (
+            &self.location.path,
+            self.location.start.line,
+            self.location.start.column,
+            self.rule.id,
+        )
+    }
+}
+
+/// A run-level message: something not checked, or a file skipped with a reason.
+#[derive(Clone, Debug, Serialize)]
+pub struct Notification {
+    pub level: Level,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// Everything a scan produced, in a stable order.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub notifications: Vec<Notification>,
+    pub files_scanned: usize,
+    pub suppressed: usize,
+    pub baselined: usize,
+    /// Image references that could not be resolved statically and were not checked.
+    pub not_checked: usize,
+}
+
+impl Report {
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+}

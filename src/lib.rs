@@ -1,0 +1,23 @@
+//! Portcullis: a security gate for Dockerfiles, compose files and GitHub Actions workflows.
+//!
+//! The pipeline is visible in the module tree: [`discover`] finds and classifies files,
+//! [`parse`] builds located models, [`rules`] check them, [`scan`] runs it all and applies
+//! suppressions, and [`report`] renders the findings.
+
+pub mod app;
+pub mod baseline;
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod docs;
+pub mod finding;
+pub mod fingerprint;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;
+pub mod suppress;
+
+pub use finding::{Finding, Level, Report};
+pub use scan::{ScanOptions, scan};

@@ -1,0 +1,71 @@
+//! Parsers that turn a file's text into a located model: every node knows its byte span.
+
+pub mod compose;
+pub mod dockerfile;
+pub mod env;
+pub mod image;
+pub mod interpolate;
+pub mod workflow;
+pub mod yaml;
+
+use crate::source::{FileKind, Span};
+
+/// Why (part of) a file could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub span: Span,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(span: Span, message: impl Into<String>) -> ParseError {
+        ParseError {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// A parsed file.
+pub enum Document {
+    Dockerfile(dockerfile::Dockerfile),
+    Compose(yaml::Node),
+    Workflow(yaml::Node),
+    Action(yaml::Node),
+    Env(env::EnvFile),
+    /// `.dockerignore` files are read for their patterns by the rules that need them.
+    Dockerignore,
+    /// A file that could not be parsed: only text-level rules (secrets) look at it.
+    Unparsed,
+}
+
+/// Parse `text` as `kind`. Best effort: a model (when one could be built) and the errors met.
+pub fn parse(kind: FileKind, text: &str) -> (Option<Document>, Vec<ParseError>) {
+    match kind {
+        FileKind::Dockerfile => {
+            let (file, errors) = dockerfile::parse(text);
+            (Some(Document::Dockerfile(file)), errors)
+        }
+        FileKind::Env => (Some(Document::Env(env::parse(text))), Vec::new()),
+        FileKind::Dockerignore => (Some(Document::Dockerignore), Vec::new()),
+        FileKind::Compose | FileKind::Workflow | FileKind::Action => match yaml::parse(text) {
+            Err(e) => (None, vec![e]),
+            Ok(None) => (None, Vec::new()),
+            Ok(Some(root)) if root.as_map().is_none() => (
+                None,
+                vec![ParseError::new(
+                    root.span,
+                    format!("a {} must be a mapping at the top level", kind.name()),
+                )],
+            ),
+            Ok(Some(root)) => (
+                Some(match kind {
+                    FileKind::Compose => Document::Compose(root),
+                    FileKind::Workflow => Document::Workflow(root),
+                    _ => Document::Action(root),
+                }),
+                Vec::new(),
+            ),
+        },
+    }
+}

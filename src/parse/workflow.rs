@@ -1,0 +1,85 @@
+//! Typed views over GitHub Actions workflows and action metadata (`action.yml`).
+
+use super::yaml::{Entry, Node};
+
+pub struct Job<'a> {
+    pub id: &'a str,
+    pub entry: &'a Entry,
+}
+
+impl<'a> Job<'a> {
+    pub fn get(&self, key: &str) -> Option<&'a Node> {
+        self.entry.value.get(key)
+    }
+
+    pub fn steps(&self) -> impl Iterator<Item = &'a Node> {
+        self.get("steps")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+    }
+}
+
+pub fn jobs(root: &Node) -> impl Iterator<Item = Job<'_>> {
+    root.get("jobs")
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|entry| {
+            Some(Job {
+                id: entry.key_str()?,
+                entry,
+            })
+        })
+}
+
+/// Steps of a composite action (`runs.steps`).
+pub fn action_steps(root: &Node) -> impl Iterator<Item = &Node> {
+    root.get("runs")
+        .and_then(|r| r.get("steps"))
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+}
+
+/// Every `uses:` entry of a workflow (steps and reusable-workflow jobs) or action (steps).
+pub fn uses_entries(root: &Node, is_action: bool) -> Vec<&Entry> {
+    let mut out = Vec::new();
+    if is_action {
+        out.extend(action_steps(root).filter_map(|s| s.entry("uses")));
+    } else {
+        for job in jobs(root) {
+            if let Some(uses) = job.entry.value.entry("uses") {
+                out.push(uses);
+            }
+            out.extend(job.steps().filter_map(|s| s.entry("uses")));
+        }
+    }
+    out
+}
+
+/// A job's `container:` and `services:` images: (the node holding the image string, label).
+pub fn job_images<'a>(job: &Job<'a>) -> Vec<(&'a Node, String)> {
+    let mut out = Vec::new();
+    if let Some(container) = job.get("container") {
+        let image = if container.as_str().is_some() {
+            Some(container)
+        } else {
+            container.get("image")
+        };
+        if let Some(image) = image {
+            out.push((image, format!("container of job `{}`", job.id)));
+        }
+    }
+    for service in job.get("services").and_then(Node::as_map).unwrap_or(&[]) {
+        let image = if service.value.as_str().is_some() {
+            Some(&service.value)
+        } else {
+            service.value.get("image")
+        };
+        if let (Some(image), Some(name)) = (image, service.key_str()) {
+            out.push((image, format!("service `{name}` of job `{}`", job.id)));
+        }
+    }
+    out
+}

@@ -1,0 +1,543 @@
+//! A YAML tree that knows where every node and every key was written.
+//!
+//! Built from `saphyr-parser` events (a YAML 1.2 parser that reports a span for each event).
+//! Aliases are expanded into copies that keep the spans of the anchored text, so a finding on a
+//! value that came through `*anchor` or a `<<` merge key points where the value is written.
+//! Expansion is bounded: an alias bomb becomes a parse error, not an out-of-memory kill.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+use super::ParseError;
+use crate::source::Span;
+
+/// Most nodes that alias expansion may create in one file (an alias bomb needs billions).
+pub const MAX_ALIAS_NODES: usize = 250_000;
+/// Deepest nesting accepted; real configuration stays below 30.
+pub const MAX_DEPTH: usize = 256;
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+    /// A local tag such as `!reset` or `!override`, written with its handle.
+    pub tag: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Scalar {
+    pub text: String,
+    pub style: Style,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+impl Entry {
+    pub fn key_str(&self) -> Option<&str> {
+        self.key.as_str()
+    }
+}
+
+impl Node {
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text; `None` for collections and for null.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(s) if !s.is_null() => Some(&s.text),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar(s) if s.is_null())
+    }
+
+    /// The entry for `key` in a mapping (the last one when a key is repeated, as loaders do).
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?
+            .iter()
+            .rev()
+            .find(|e| e.key_str() == Some(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// YAML booleans as Compose and GitHub read them, including the quoted string forms.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.as_str()?.trim() {
+            "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+            "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The source span of `range` (byte offsets into this scalar's decoded text).
+    ///
+    /// Exact when the decoded text appears verbatim in the source (plain or quoted scalars
+    /// without escapes, and any token on one line of a block scalar); otherwise the whole node.
+    pub fn subspan(&self, source: &str, range: std::ops::Range<usize>) -> Span {
+        let Value::Scalar(scalar) = &self.value else {
+            return self.span;
+        };
+        let raw = &source[self.span.range()];
+        let value = scalar.text.as_str();
+        if range.end > value.len() {
+            return self.span;
+        }
+        let inner = match scalar.style {
+            Style::SingleQuoted | Style::DoubleQuoted if raw.len() >= 2 => &raw[1..raw.len() - 1],
+            _ => raw,
+        };
+        if inner == value {
+            let base = self.span.start as usize + (raw.len() - inner.len()).min(1);
+            return Span::new(base + range.start, base + range.end);
+        }
+        let needle = &value[range.clone()];
+        if needle.is_empty() {
+            return self.span;
+        }
+        // The k-th occurrence in the decoded text is the k-th in the source.
+        let k = value
+            .match_indices(needle)
+            .take_while(|(i, _)| *i < range.start)
+            .count();
+        match raw.match_indices(needle).nth(k) {
+            Some((at, _)) => self.span.sub(at, needle.len()),
+            None => self.span,
+        }
+    }
+}
+
+impl Scalar {
+    /// Plain `~`, `null`, `Null`, `NULL` or nothing at all.
+    pub fn is_null(&self) -> bool {
+        self.style == Style::Plain
+            && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+
+    pub fn is_quoted(&self) -> bool {
+        matches!(self.style, Style::SingleQuoted | Style::DoubleQuoted)
+    }
+}
+
+/// Parse the first document of `text` (configuration files hold one).
+pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
+    let offsets = CharOffsets::new(text);
+    let mut builder = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        expanded: 0,
+        root: None,
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| {
+            let at = offsets.byte(e.marker().index());
+            ParseError::new(Span::empty(at), format!("invalid YAML: {}", e.info()))
+        })?;
+        let span = Span::new(
+            offsets.byte(span.start.index()),
+            offsets.byte(span.end.index()),
+        );
+        if builder.on_event(event, span)? {
+            break;
+        }
+    }
+    Ok(builder.root)
+}
+
+enum Frame {
+    Seq {
+        start: Span,
+        anchor: usize,
+        tag: Option<String>,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Span,
+        anchor: usize,
+        tag: Option<String>,
+        entries: Vec<Entry>,
+        pending_key: Option<Node>,
+    },
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    expanded: usize,
+    root: Option<Node>,
+}
+
+impl Builder {
+    /// Returns true once the first document is complete.
+    fn on_event(&mut self, event: Event<'_>, span: Span) -> Result<bool, ParseError> {
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let node = Node {
+                    span,
+                    value: Value::Scalar(Scalar {
+                        text: text.into_owned(),
+                        style: match style {
+                            ScalarStyle::Plain => Style::Plain,
+                            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                            ScalarStyle::Literal => Style::Literal,
+                            ScalarStyle::Folded => Style::Folded,
+                        },
+                    }),
+                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                };
+                self.finish(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    return Err(ParseError::new(span, "alias refers to an unknown anchor"));
+                };
+                self.expanded += size;
+                if self.expanded > MAX_ALIAS_NODES {
+                    return Err(ParseError::new(
+                        span,
+                        format!("alias expansion exceeds {MAX_ALIAS_NODES} nodes (an alias bomb?)"),
+                    ));
+                }
+                let node = node.clone();
+                self.finish(node, 0)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.check_depth(span)?;
+                self.stack.push(Frame::Seq {
+                    start: span,
+                    anchor,
+                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.check_depth(span)?;
+                self.stack.push(Frame::Map {
+                    start: span,
+                    anchor,
+                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
+            }
+            Event::SequenceEnd => {
+                let Some(Frame::Seq {
+                    start,
+                    anchor,
+                    tag,
+                    items,
+                }) = self.stack.pop()
+                else {
+                    unreachable!("parser emits balanced sequence events")
+                };
+                let end = collection_end(start, span, items.iter().map(|n| n.span));
+                let node = Node {
+                    span: Span::new(start.start as usize, end),
+                    value: Value::Seq(items),
+                    tag,
+                };
+                self.finish(node, anchor)?;
+            }
+            Event::MappingEnd => {
+                let Some(Frame::Map {
+                    start,
+                    anchor,
+                    tag,
+                    entries,
+                    ..
+                }) = self.stack.pop()
+                else {
+                    unreachable!("parser emits balanced mapping events")
+                };
+                let end = collection_end(
+                    start,
+                    span,
+                    entries.iter().flat_map(|e| [e.key.span, e.value.span]),
+                );
+                let node = Node {
+                    span: Span::new(start.start as usize, end),
+                    value: Value::Map(merge_keys(entries)),
+                    tag,
+                };
+                self.finish(node, anchor)?;
+            }
+            Event::DocumentEnd => return Ok(self.root.is_some()),
+            Event::StreamEnd => return Ok(true),
+            Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => {}
+        }
+        Ok(false)
+    }
+
+    fn check_depth(&self, span: Span) -> Result<(), ParseError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ParseError::new(
+                span,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
+        if anchor != 0 {
+            let size = count_nodes(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => entries.push(Entry { key, value: node }),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Flow collections end at their closing bracket; block ones at their furthest child (children
+/// that came through an alias carry the anchor's earlier span, so it is the maximum, not the last).
+fn collection_end(start: Span, end_event: Span, children: impl Iterator<Item = Span>) -> usize {
+    if !start.is_empty() {
+        end_event.end.max(start.end) as usize
+    } else {
+        children
+            .map(|s| s.end)
+            .max()
+            .unwrap_or(start.end)
+            .max(start.end) as usize
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Scalar(_) => 0,
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|e| count_nodes(&e.key) + count_nodes(&e.value))
+            .sum(),
+    }
+}
+
+/// Apply `<<` merge keys: merged entries come after the mapping's own, which take precedence;
+/// in a list of merged mappings the earlier one wins.
+fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
+    let is_merge = |e: &Entry| matches!(&e.key.value, Value::Scalar(s) if s.style == Style::Plain && s.text == "<<");
+    if !entries.iter().any(is_merge) {
+        return entries;
+    }
+    let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value.value {
+            Value::Map(_) => vec![merge.value],
+            Value::Seq(items) => items,
+            Value::Scalar(_) => Vec::new(),
+        };
+        for source in sources {
+            if let Value::Map(inherited) = source.value {
+                for entry in inherited {
+                    let present = own
+                        .iter()
+                        .any(|e| e.key_str().is_some() && e.key_str() == entry.key_str());
+                    if !present {
+                        own.push(entry);
+                    }
+                }
+            }
+        }
+    }
+    own
+}
+
+/// saphyr reports positions in characters; spans are bytes. A checkpoint every 64 characters keeps
+/// the conversion cheap for non-ASCII text (and free for ASCII).
+struct CharOffsets<'a> {
+    text: &'a str,
+    checkpoints: Option<Vec<usize>>,
+}
+
+impl<'a> CharOffsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let checkpoints = (!text.is_ascii()).then(|| {
+            text.char_indices()
+                .step_by(64)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        });
+        CharOffsets { text, checkpoints }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.checkpoints {
+            None => char_index.min(self.text.len()),
+            Some(points) => {
+                let Some(&base) = points.get(char_index / 64) else {
+                    return self.text.len();
+                };
+                self.text[base..]
+                    .char_indices()
+                    .nth(char_index % 64)
+                    .map_or(self.text.len(), |(i, _)| base + i)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at<'a>(text: &'a str, node: &Node) -> &'a str {
+        &text[node.span.range()]
+    }
+
+    #[test]
+    fn keys_and_values_have_spans() {
+        let text = "services:\n  web:\n    image: \"nginx:1\"\n    ports: [80, 443]\n";
+        let root = parse(text).unwrap().unwrap();
+        let web = root.get("services").unwrap().get("web").unwrap();
+        let image = web.entry("image").unwrap();
+        assert_eq!(at(text, &image.key), "image");
+        assert_eq!(at(text, &image.value), "\"nginx:1\"");
+        assert_eq!(image.value.as_str(), Some("nginx:1"));
+        let ports = web.get("ports").unwrap();
+        assert_eq!(at(text, ports), "[80, 443]");
+        assert_eq!(at(text, &ports.as_seq().unwrap()[1]), "443");
+    }
+
+    #[test]
+    fn spans_are_bytes_after_non_ascii_text() {
+        let text = "é: ü\nkey: value\n";
+        let root = parse(text).unwrap().unwrap();
+        let entry = root.entry("key").unwrap();
+        assert_eq!(at(text, &entry.key), "key");
+        assert_eq!(at(text, &entry.value), "value");
+    }
+
+    #[test]
+    fn merge_keys_keep_the_anchor_spans_and_own_keys_win() {
+        let text =
+            "x-base: &base\n  privileged: true\n  user: root\nsvc:\n  <<: *base\n  user: app\n";
+        let root = parse(text).unwrap().unwrap();
+        let svc = root.get("svc").unwrap();
+        assert!(svc.entry("<<").is_none());
+        assert_eq!(svc.get("user").unwrap().as_str(), Some("app"));
+        let privileged = svc.entry("privileged").unwrap();
+        assert_eq!(privileged.key.span, Span::new(16, 26));
+        assert_eq!(svc.as_map().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn alias_bombs_are_a_parse_error() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("alias"), "{}", err.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_parse_error() {
+        let text = "[".repeat(5000) + &"]".repeat(5000);
+        // saphyr's own recursion limit or ours, whichever comes first.
+        let err = parse(&text).unwrap_err();
+        assert!(
+            err.message.contains("nesting") || err.message.contains("recursion"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let text = "a: b\n  c: [\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.message.starts_with("invalid YAML"));
+        assert!(err.span.start as usize <= text.len());
+    }
+
+    #[test]
+    fn subspan_points_into_block_scalars() {
+        let text = "run: |\n  echo hi\n  echo ${{ github.head_ref }}\n";
+        let root = parse(text).unwrap().unwrap();
+        let run = root.get("run").unwrap();
+        let value = run.as_str().unwrap();
+        let start = value.find("${{").unwrap();
+        let span = run.subspan(text, start..value.len() - 1);
+        assert_eq!(&text[span.range()], "${{ github.head_ref }}");
+    }
+
+    #[test]
+    fn subspan_of_quoted_scalar_skips_the_quote() {
+        let text = "image: 'nginx:latest'\n";
+        let root = parse(text).unwrap().unwrap();
+        let image = root.get("image").unwrap();
+        assert_eq!(&text[image.subspan(text, 6..12).range()], "latest");
+    }
+
+    #[test]
+    fn tags_are_kept() {
+        let text = "ports: !reset []\n";
+        let root = parse(text).unwrap().unwrap();
+        assert_eq!(root.get("ports").unwrap().tag.as_deref(), Some("!reset"));
+    }
+}

@@ -1,0 +1,163 @@
+//! Terminal output in the style of cargo and ruff: level and rule id, location, snippet with
+//! the span underlined, help, and a summary.
+
+use std::io::{self, Write};
+
+use super::RenderContext;
+use crate::finding::{Level, Report};
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn level(&self, level: Level, text: &str) -> String {
+        let code = match level {
+            Level::Error => "1;31",
+            Level::Warning => "1;33",
+            Level::Note => "1;36",
+        };
+        self.wrap(code, text)
+    }
+
+    fn frame(&self, text: &str) -> String {
+        self.wrap("1;34", text)
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+}
+
+pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Paint { on: cx.color };
+    for finding in &report.findings {
+        let level = finding.level;
+        writeln!(
+            out,
+            "{}{} {}",
+            paint.level(level, &format!("{}[{}]", level.as_str(), finding.rule.id)),
+            paint.bold(":"),
+            paint.bold(&finding.message)
+        )?;
+        let snippet = &finding.snippet;
+        let last_line = snippet.first_line + snippet.lines.len().saturating_sub(1) as u32;
+        let width = last_line.max(1).to_string().len();
+        let pad = " ".repeat(width);
+        writeln!(
+            out,
+            "{pad}{} {}:{}:{}",
+            paint.frame("-->"),
+            finding.location.path,
+            finding.location.start.line,
+            finding.location.start.column
+        )?;
+        if !snippet.lines.is_empty() {
+            writeln!(out, "{pad} {}", paint.frame("|"))?;
+            for (i, line) in snippet.lines.iter().enumerate() {
+                let number = snippet.first_line + i as u32;
+                writeln!(
+                    out,
+                    "{} {} {}",
+                    paint.frame(&format!("{number:>width$}")),
+                    paint.frame("|"),
+                    line.replace('\t', "    ")
+                )?;
+                if i == 0 {
+                    let (from, to) = snippet.underline;
+                    let prefix: String = line
+                        .chars()
+                        .take(from.saturating_sub(1) as usize)
+                        .map(|c| if c == '\t' { "    " } else { " " })
+                        .collect();
+                    let marks = "^".repeat((to - from).max(1) as usize);
+                    writeln!(
+                        out,
+                        "{pad} {} {prefix}{}",
+                        paint.frame("|"),
+                        paint.level(level, &marks)
+                    )?;
+                }
+            }
+        }
+        for related in &finding.related {
+            writeln!(
+                out,
+                "{pad} {} {}:{}:{}: {}",
+                paint.frame("="),
+                related.location.path,
+                related.location.start.line,
+                related.location.start.column,
+                related.message
+            )?;
+        }
+        if let Some(help) = &finding.help {
+            writeln!(
+                out,
+                "{pad} {} {} {help}",
+                paint.frame("="),
+                paint.bold("help:")
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if cx.quiet {
+        return Ok(());
+    }
+    let total = report.findings.len();
+    let files = plural(report.files_scanned, "file");
+    let mut extras = vec![format!("{files} scanned")];
+    if report.suppressed > 0 {
+        extras.push(format!("{} suppressed", report.suppressed));
+    }
+    if report.baselined > 0 {
+        extras.push(format!("{} in the baseline", report.baselined));
+    }
+    if report.not_checked > 0 {
+        extras.push(format!(
+            "{} not checked (unresolved variables)",
+            plural(report.not_checked, "reference")
+        ));
+    }
+    if total == 0 {
+        writeln!(
+            out,
+            "{} ({}).",
+            paint.bold("No findings"),
+            extras.join(", ")
+        )?;
+    } else {
+        let counts: Vec<String> = [Level::Error, Level::Warning, Level::Note]
+            .into_iter()
+            .filter_map(|l| {
+                let n = report.count(l);
+                (n > 0).then(|| paint.level(l, &plural(n, l.as_str())))
+            })
+            .collect();
+        writeln!(
+            out,
+            "{} {}: {} ({}).",
+            paint.bold("Found"),
+            paint.bold(&plural(total, "finding")),
+            counts.join(", "),
+            extras.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

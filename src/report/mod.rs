@@ -1,0 +1,57 @@
+//! Renderers: each turns one `Report` into one output format, and nothing else formats findings.
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use std::io::{self, Write};
+
+use crate::finding::Report;
+use crate::rules::Rule;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable terminal output with source snippets.
+    Human,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// Portcullis' own JSON (documented in docs/json-output.md).
+    Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// What renderers need beyond the findings.
+pub struct RenderContext<'a> {
+    /// The enabled rules, in registry order: SARIF `rules[]`.
+    pub rules: &'a [&'static Rule],
+    /// The configured level of each rule.
+    pub level_of: &'a dyn Fn(&Rule) -> crate::finding::Level,
+    pub color: bool,
+    pub quiet: bool,
+    /// Absolute folder the relative paths are relative to (SARIF `%SRCROOT%`).
+    pub root_uri: Option<String>,
+    pub category: Option<String>,
+}
+
+pub fn render(
+    format: Format,
+    report: &Report,
+    cx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::render(report, cx, out),
+        Format::Sarif => sarif::render(report, cx, out),
+        Format::Json => json::render(report, cx, out),
+        Format::Github => github::render(report, cx, out),
+    }
+}
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const INFORMATION_URI: &str = "https://github.com/portcullis-dev/portcullis";
+
+pub fn rule_doc_uri(id: &str) -> String {
+    format!("{INFORMATION_URI}/blob/main/docs/rules/{id}.md")
+}

@@ -1,0 +1,237 @@
+//! SARIF 2.1.0, the subset GitHub code scanning reads, written directly with serde_json.
+//!
+//! Own serialisation rather than `serde-sarif`: the output is a few dozen fields, and writing
+//! them here keeps every field GitHub reads visible in one function, with no generated builder
+//! types or build-time code generation.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use super::{INFORMATION_URI, RenderContext, VERSION, rule_doc_uri};
+use crate::finding::{Finding, Location, Report};
+use crate::rules::Rule;
+use crate::rules::meta::parse_error::PARSE_ERROR;
+
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
+    let doc = sarif(report, cx);
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
+    // Every enabled rule is listed, plus any rule that reported (for `ruleIndex`).
+    let mut rules: Vec<&'static Rule> = cx.rules.to_vec();
+    for f in &report.findings {
+        if !rules.iter().any(|r| r.id == f.rule.id) {
+            rules.push(f.rule);
+        }
+    }
+    let descriptors: Vec<Value> = rules.iter().map(|r| descriptor(r, cx)).collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let index = rules
+                .iter()
+                .position(|r| r.id == f.rule.id)
+                .expect("listed above");
+            result(f, index)
+        })
+        .collect();
+
+    let mut notifications: Vec<Value> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == PARSE_ERROR.id)
+        .map(|f| {
+            json!({
+                "level": "warning",
+                "message": {"text": format!("{}: {}", f.location.path, f.message)},
+                "locations": [location(&f.location)],
+                "descriptor": {"id": PARSE_ERROR.id},
+            })
+        })
+        .collect();
+    notifications.extend(report.notifications.iter().map(|n| {
+        json!({
+            "level": n.level.as_str(),
+            "message": {"text": n.message},
+        })
+    }));
+
+    let mut run = json!({
+        "tool": {
+            "driver": {
+                "name": "Portcullis",
+                "version": VERSION,
+                "semanticVersion": VERSION,
+                "informationUri": INFORMATION_URI,
+                "rules": descriptors,
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "invocations": [{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": notifications,
+        }],
+    });
+    if let Some(root) = &cx.root_uri {
+        run["originalUriBaseIds"] = json!({"%SRCROOT%": {"uri": root}});
+    }
+    if let Some(category) = &cx.category {
+        let id = if category.ends_with('/') {
+            category.clone()
+        } else {
+            format!("{category}/")
+        };
+        run["automationDetails"] = json!({"id": id});
+    }
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [run],
+    })
+}
+
+fn descriptor(rule: &Rule, cx: &RenderContext) -> Value {
+    let docs = rule.docs();
+    let mut properties = json!({
+        "tags": rule.tags,
+        "precision": "high",
+    });
+    if let Some(score) = rule.security_severity {
+        properties["security-severity"] = json!(score);
+    }
+    json!({
+        "id": rule.id,
+        "name": pascal_case(rule.id),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": full_description(&docs)},
+        "help": {"text": docs, "markdown": docs},
+        "helpUri": rule_doc_uri(rule.id),
+        "defaultConfiguration": {"level": (cx.level_of)(rule).as_str()},
+        "properties": properties,
+    })
+}
+
+fn result(f: &Finding, rule_index: usize) -> Value {
+    let mut message = f.message.clone();
+    if let Some(help) = &f.help {
+        message.push_str("\nHelp: ");
+        message.push_str(help);
+    }
+    let mut value = json!({
+        "ruleId": f.rule.id,
+        "ruleIndex": rule_index,
+        "level": f.level.as_str(),
+        "message": {"text": message},
+        "locations": [location(&f.location)],
+        "partialFingerprints": {
+            "portcullis/v1": f.fingerprint,
+        },
+    });
+    if !f.line_hash.is_empty() {
+        value["partialFingerprints"]["primaryLocationLineHash"] = json!(f.line_hash);
+    }
+    if !f.related.is_empty() {
+        value["relatedLocations"] = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut loc = location(&r.location);
+                loc["id"] = json!(i + 1);
+                loc["message"] = json!({"text": r.message});
+                loc
+            })
+            .collect();
+    }
+    value
+}
+
+fn location(loc: &Location) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": encode_uri(&loc.path), "uriBaseId": "%SRCROOT%"},
+            "region": {
+                "startLine": loc.start.line,
+                "startColumn": loc.start.column,
+                "endLine": loc.end.line,
+                "endColumn": loc.end.column,
+            }
+        }
+    })
+}
+
+/// The first paragraph of "What it does", within GitHub's 1,024 characters.
+fn full_description(docs: &str) -> String {
+    let body = docs
+        .split("## What it does")
+        .nth(1)
+        .unwrap_or(docs)
+        .trim_start();
+    let paragraph = body.split("\n\n").next().unwrap_or(body);
+    let text = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= 1024 {
+        text
+    } else {
+        text.chars().take(1023).collect::<String>() + "…"
+    }
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Percent-encode a relative path for a URI reference (slashes kept).
+pub fn encode_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A folder as an absolute `file://` URI ending in `/`.
+pub fn folder_uri(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut uri = String::from("file://");
+    if !text.starts_with('/') {
+        uri.push('/');
+    }
+    uri.push_str(&encode_uri(&text));
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_uris() {
+        assert_eq!(pascal_case("latest-tag"), "LatestTag");
+        assert_eq!(encode_uri("a dir/Dockerfile"), "a%20dir/Dockerfile");
+        assert_eq!(
+            folder_uri(std::path::Path::new("/w/repo")),
+            "file:///w/repo/"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! GitHub Actions supply chain: what `uses:` pulls in.
+
+pub mod unpinned_action;

@@ -1,0 +1,220 @@
+//! The rule framework: metadata declared once per rule, one explicit registry, and the context
+//! a rule reports through.
+//!
+//! A rule is a `static Rule` made by `declare_rule!` in its own file. Its doc comment is its
+//! documentation (`portcullis explain`, `docs/rules/`, SARIF `help`), so docs cannot drift
+//! from the code that implements them.
+
+pub mod actions;
+pub mod images;
+pub mod meta;
+pub mod runtime;
+pub mod secrets;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::finding::Level;
+use crate::parse::Document;
+use crate::parse::env::EnvFile;
+use crate::source::{FileKind, SourceFile, Span};
+
+pub type CheckFn = fn(&Document, &mut Context);
+
+pub struct Rule {
+    /// Stable kebab-case id: SARIF `ruleId`, config key, ignore-comment token, docs slug.
+    pub id: &'static str,
+    /// One line: SARIF `shortDescription`, the `rules` table, annotation titles.
+    pub summary: &'static str,
+    /// Markdown with `## What it does`, `## Why is this bad?`, `## Example`, `## Use instead`.
+    pub docs: &'static str,
+    pub level: Level,
+    pub kinds: &'static [FileKind],
+    pub tags: &'static [&'static str],
+    /// GitHub's `security-severity` score (0.1–10.0) for security rules.
+    pub security_severity: Option<&'static str>,
+    /// Rule-specific options accepted under `[rules.<id>]`: (name, description).
+    pub options: &'static [(&'static str, &'static str)],
+    /// `None` for rules the engine reports itself (`parse-error`, `unused-ignore`).
+    pub check: Option<CheckFn>,
+    /// The file declaring the rule, for "view source" links.
+    pub source: &'static str,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+impl Rule {
+    /// The docs with the one leading space of each doc-comment line removed.
+    pub fn docs(&self) -> String {
+        let mut out = String::with_capacity(self.docs.len());
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string() + "\n"
+    }
+
+    pub fn applies_to(&self, kind: FileKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+}
+
+/// Declare a rule: doc comment, metadata and check function in one place.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static $name:ident = {
+            id: $id:literal,
+            summary: $summary:literal,
+            level: $level:ident,
+            kinds: [$($kind:ident),* $(,)?],
+            tags: [$($tag:literal),* $(,)?],
+            security_severity: $sev:expr,
+            $(options: [$(($oname:literal, $odoc:literal)),* $(,)?],)?
+            check: $check:expr $(,)?
+        }
+    ) => {
+        pub static $name: $crate::rules::Rule = $crate::rules::Rule {
+            id: $id,
+            summary: $summary,
+            docs: concat!($($doc, "\n"),*),
+            level: $crate::finding::Level::$level,
+            kinds: &[$($crate::source::FileKind::$kind),*],
+            tags: &[$($tag),*],
+            security_severity: $sev,
+            options: &[$($(($oname, $odoc)),*)?],
+            check: $check,
+            source: file!(),
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, in documentation order. Adding a rule means adding it here.
+pub static ALL: &[&Rule] = &[
+    &secrets::hardcoded_secret::HARDCODED_SECRET,
+    &images::latest_tag::LATEST_TAG,
+    &images::unpinned_image::UNPINNED_IMAGE,
+    &actions::unpinned_action::UNPINNED_ACTION,
+    &runtime::privileged::PRIVILEGED,
+    &meta::parse_error::PARSE_ERROR,
+    &meta::unused_ignore::UNUSED_IGNORE,
+];
+
+pub fn by_id(id: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.id == id)
+}
+
+/// A secret's location and the part of it that may be shown (a provider prefix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Redaction {
+    pub span: Span,
+    /// How many leading bytes of the secret may be shown (its non-secret prefix).
+    pub visible: usize,
+}
+
+/// What a rule reports: span and message; the engine adds rule, level, position and snippet.
+#[derive(Debug)]
+pub struct Draft {
+    pub rule: &'static Rule,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+    /// Other places in the same file that explain the finding.
+    pub related: Vec<(Span, String)>,
+}
+
+impl Draft {
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Draft {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn related(&mut self, span: Span, message: impl Into<String>) -> &mut Draft {
+        self.related.push((span, message.into()));
+        self
+    }
+}
+
+/// What rules may know beyond their own file.
+#[derive(Default)]
+pub struct Project {
+    /// `.env` files by folder: compose interpolation reads the one beside the compose file.
+    pub env_files: HashMap<std::path::PathBuf, EnvFile>,
+    /// Rule options from the configuration: rule id → option → values.
+    pub options: HashMap<&'static str, HashMap<String, Vec<String>>>,
+}
+
+pub struct Context<'a> {
+    pub file: &'a SourceFile,
+    pub path: &'a Path,
+    pub project: &'a Project,
+    rule: &'static Rule,
+    pub(crate) drafts: Vec<Draft>,
+    pub(crate) redactions: Vec<Redaction>,
+    pub(crate) not_checked: Vec<(Span, String)>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(file: &'a SourceFile, path: &'a Path, project: &'a Project) -> Context<'a> {
+        Context {
+            file,
+            path,
+            project,
+            rule: &meta::parse_error::PARSE_ERROR,
+            drafts: Vec::new(),
+            redactions: Vec::new(),
+            not_checked: Vec::new(),
+        }
+    }
+
+    pub(crate) fn set_rule(&mut self, rule: &'static Rule) {
+        self.rule = rule;
+    }
+
+    /// Report a finding of the running rule at `span`.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Draft {
+        self.drafts.push(Draft {
+            rule: self.rule,
+            span,
+            message: message.into(),
+            help: None,
+            related: Vec::new(),
+        });
+        self.drafts.last_mut().expect("just pushed")
+    }
+
+    /// Mark a secret so that no output ever shows more than its first `visible` bytes.
+    pub fn redact(&mut self, span: Span, visible: usize) {
+        self.redactions.push(Redaction { span, visible });
+    }
+
+    /// Record a reference that could not be resolved statically (e.g. `image: ${TAG}` with no
+    /// value): counted in the run's notifications, never guessed at.
+    pub fn not_checked(&mut self, span: Span, what: impl Into<String>) {
+        self.not_checked.push((span, what.into()));
+    }
+
+    /// Values of a rule option from the configuration (empty when unset).
+    pub fn option(&self, name: &str) -> &[String] {
+        self.project
+            .options
+            .get(self.rule.id)
+            .and_then(|o| o.get(name))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// A variable for compose interpolation: the `.env` file beside the compose file.
+    pub fn compose_var(&self, name: &str) -> Option<String> {
+        let dir = self.path.parent()?;
+        self.project
+            .env_files
+            .get(dir)
+            .and_then(|env| env.get(name))
+            .map(str::to_string)
+    }
+}

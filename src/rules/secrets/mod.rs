@@ -1,0 +1,49 @@
+//! Committed credentials.
+
+pub mod hardcoded_secret;
+pub mod providers;
+
+/// A candidate secret. It can be measured and checked but never printed: `Debug` shows
+/// `[redacted]` and there is no `Display`, so no format string can leak it by accident.
+pub struct Secret<'a>(&'a str);
+
+impl<'a> Secret<'a> {
+    pub fn new(value: &'a str) -> Secret<'a> {
+        Secret(value)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Expose the value to a checker; the name makes each use visible in review.
+    pub fn expose(&self) -> &'a str {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for Secret<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// How a redacted secret is shown: its non-secret prefix, then `…[redacted]`.
+pub fn redacted(prefix: &str) -> String {
+    format!("{prefix}…[redacted]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = Secret::new("ghp_abc");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+    }
+}
