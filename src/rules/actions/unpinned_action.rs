@@ -25,15 +25,23 @@ declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// steps:
-    ///   - uses: actions/checkout@v4
+    /// on: push
+    /// jobs:
+    ///   test:
+    ///     runs-on: ubuntu-24.04
+    ///     steps:
+    ///       - uses: actions/checkout@v4
     /// ```
     ///
     /// ## Use instead
     /// Pin the commit and keep the version in a comment, which Dependabot and Renovate update:
     /// ```yaml
-    /// steps:
-    ///   - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+    /// on: push
+    /// jobs:
+    ///   test:
+    ///     runs-on: ubuntu-24.04
+    ///     steps:
+    ///       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
     /// ```
     pub static UNPINNED_ACTION = {
         id: "unpinned-action",

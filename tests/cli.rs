@@ -1,0 +1,543 @@
+//! End to end: the binary on small repositories, every output format, exit codes, SARIF
+//! validity, and secrets never printed.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::bin;
+
+const TOKEN: &str = "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";
+const AWS_KEY: &str = "AKIAPORTCULLISFIXTUR";
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A small repository with one finding of each level and two secrets.
+fn sample_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Dockerfile",
+        "FROM nginx\nENV GITHUB_TOKEN=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\n",
+    );
+    write(
+        root,
+        "deploy/compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n    environment:\n      AWS_ACCESS_KEY_ID: AKIAPORTCULLISFIXTUR\n",
+    );
+    write(
+        root,
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n",
+    );
+    write(root, "README.md", "not scanned\n");
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn assert_no_secret(text: &str, what: &str) {
+    assert!(!text.contains(TOKEN), "{what} shows the GitHub token");
+    assert!(
+        !text.contains("PortcullisFixtureTokenGhp"),
+        "{what} shows part of the GitHub token"
+    );
+    assert!(!text.contains(AWS_KEY), "{what} shows the AWS key");
+    assert!(
+        !text.contains("PORTCULLISFIXTUR"),
+        "{what} shows part of the AWS key"
+    );
+}
+
+#[test]
+fn human_output_and_exit_codes() {
+    let repo = sample_repo();
+    let out = run(repo.path(), &["scan"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("error[privileged]: Service `web` runs privileged"),
+        "{text}"
+    );
+    assert!(text.contains(" --> deploy/compose.yaml:4:5"), "{text}");
+    assert!(text.contains("warning[latest-tag]"), "{text}");
+    assert!(text.contains("^^^^^"), "{text}");
+    assert!(text.contains("= help:"), "{text}");
+    assert!(
+        text.contains("Found 6 findings: 3 errors, 2 warnings, 1 note (3 files scanned)."),
+        "{text}"
+    );
+    assert!(text.contains("ghp_…[redacted]"), "{text}");
+    assert!(!text.contains("\x1b["), "no colour when not a terminal");
+    assert_no_secret(&text, "human output");
+    assert_no_secret(&String::from_utf8_lossy(&out.stderr), "stderr");
+
+    // Explicit paths, --quiet, and fail-on thresholds.
+    let out = run(
+        repo.path(),
+        &["scan", "Dockerfile", "--quiet", "--fail-on", "never"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!stdout(&out).contains("Found"));
+    let out = run(repo.path(), &["scan", ".github", "--fail-on", "warning"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(repo.path(), &["scan", ".github"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning does not fail the default threshold"
+    );
+    assert!(stdout(&out).contains(".github/workflows/ci.yml:6:32"));
+}
+
+#[test]
+fn clean_repository_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.20@sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d\n",
+    );
+    let out = run(dir.path(), &["scan", "--fail-on", "note"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("No findings (1 file scanned)."));
+}
+
+#[test]
+fn sarif_is_valid_and_complete() {
+    let repo = sample_repo();
+    let out = run(
+        repo.path(),
+        &["scan", "--format", "sarif", "--category", "containers"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_no_secret(&text, "SARIF");
+    let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+
+    let mut schema: serde_json::Value =
+        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    // GitHub's copy of the schema has `anyOf` inside `region.properties`, where a draft 2020-12
+    // validator reads it as a property named "anyOf"; it belongs one level up.
+    let region = &mut schema["definitions"]["region"];
+    if let Some(any_of) = region["properties"]
+        .as_object_mut()
+        .and_then(|p| p.remove("anyOf"))
+    {
+        region["anyOf"] = any_of;
+    }
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The validator does reject what is wrong.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        serde_json::json!(0);
+    broken["version"] = serde_json::json!("2.0");
+    assert!(validator.iter_errors(&broken).count() >= 2);
+
+    let run = &sarif["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "Portcullis");
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), portcullis::rules::ALL.len());
+    for rule in rules {
+        for key in ["shortDescription", "fullDescription"] {
+            let text = rule[key]["text"].as_str().unwrap();
+            assert!(
+                !text.is_empty() && text.chars().count() <= 1024,
+                "{key} of {}",
+                rule["id"]
+            );
+        }
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("## What it does")
+        );
+        assert!(rule["defaultConfiguration"]["level"].is_string());
+        assert!(rule["properties"]["tags"].as_array().unwrap().len() <= 10);
+        let security = rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "security");
+        if security {
+            let score: f64 = rule["properties"]["security-severity"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(score > 0.0 && score <= 10.0);
+        }
+    }
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    assert_eq!(run["automationDetails"]["id"], "containers/");
+    assert!(
+        run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("file:///")
+    );
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    for result in results {
+        let id = result["ruleId"].as_str().unwrap();
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], id, "ruleIndex points at the rule");
+        let location = &result["locations"][0]["physicalLocation"];
+        let uri = location["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(
+            !uri.starts_with("./") && !uri.starts_with('/') && !uri.contains('\\'),
+            "{uri}"
+        );
+        assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        let region = &location["region"];
+        for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(region[key].as_u64().unwrap() >= 1);
+        }
+        assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        assert!(result["partialFingerprints"]["portcullis/v1"].is_string());
+    }
+    let privileged = results
+        .iter()
+        .find(|r| r["ruleId"] == "privileged")
+        .unwrap();
+    let region = &privileged["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (
+            region["startLine"].as_u64(),
+            region["startColumn"].as_u64(),
+            region["endColumn"].as_u64()
+        ),
+        (Some(4), Some(5), Some(21))
+    );
+    assert_eq!(
+        privileged["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "deploy/compose.yaml"
+    );
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let repo = sample_repo();
+    let out = run(repo.path(), &["scan", "--format", "json"]);
+    let text = stdout(&out);
+    assert_no_secret(&text, "JSON");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["summary"]["findings"], 6);
+    assert_eq!(doc["summary"]["errors"], 3);
+    let first = &doc["findings"][0];
+    for key in [
+        "rule",
+        "level",
+        "path",
+        "start",
+        "end",
+        "message",
+        "help",
+        "fingerprint",
+        "related",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(first["start"]["line"].as_u64().map(|l| l >= 1), Some(true));
+}
+
+#[test]
+fn github_annotations_are_escaped_and_redacted() {
+    let repo = sample_repo();
+    let out = run(repo.path(), &["scan", "--format", "github"]);
+    let text = stdout(&out);
+    assert_no_secret(&text, "annotations");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6);
+    let privileged = lines.iter().find(|l| l.contains("privileged")).unwrap();
+    assert!(
+        privileged.starts_with("::error file=deploy/compose.yaml,line=4,col=5,endLine=4,endColumn=21,title=portcullis privileged%3A container runs privileged::"),
+        "{privileged}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("::notice ")));
+    assert!(lines.iter().all(|l| !l.contains('\n')));
+    assert!(
+        privileged.contains("%0Ahelp%3A") || privileged.contains("%0Ahelp:"),
+        "{privileged}"
+    );
+}
+
+#[test]
+fn output_file_and_baseline_round_trip() {
+    let repo = sample_repo();
+    let out = run(
+        repo.path(),
+        &[
+            "scan",
+            "--write-baseline",
+            "baseline.json",
+            "--output",
+            "report.sarif",
+            "--format",
+            "sarif",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty());
+    let baseline = std::fs::read_to_string(repo.path().join("baseline.json")).unwrap();
+    assert_no_secret(&baseline, "baseline");
+    assert_no_secret(
+        &std::fs::read_to_string(repo.path().join("report.sarif")).unwrap(),
+        "SARIF file",
+    );
+
+    // Everything known: clean.
+    let out = run(repo.path(), &["scan", "--baseline", "baseline.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("6 in the baseline"));
+
+    // Lines moved, one new finding: only the new one is reported.
+    write(
+        repo.path(),
+        "Dockerfile",
+        "# a new comment shifts every line\n\nFROM nginx\nENV GITHUB_TOKEN=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\nFROM redis\n",
+    );
+    let out = run(
+        repo.path(),
+        &["scan", "--baseline", "baseline.json", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["start"]["line"], 5);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a new warning does not fail the default threshold"
+    );
+}
+
+#[test]
+fn config_is_discovered_and_applied() {
+    let repo = sample_repo();
+    write(
+        repo.path(),
+        "portcullis.toml",
+        "fail-on = \"never\"\nexclude = [\"deploy\"]\n\n[rules.latest-tag]\nlevel = \"error\"\n\n[rules.hardcoded-secret]\nenabled = false\n",
+    );
+    let out = run(repo.path(), &["scan", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["unpinned-action", "latest-tag"]);
+    assert_eq!(doc["findings"][1]["level"], "error");
+    // The command line wins over the file.
+    let out = run(repo.path(), &["scan", "--fail-on", "error"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn usage_and_config_errors_exit_two() {
+    let repo = sample_repo();
+    write(
+        repo.path(),
+        "bad.toml",
+        "[rules.latest-tag]\nlevel = \"loud\"\n",
+    );
+    let out = run(repo.path(), &["scan", "--config", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:2:") && err.contains("rules.latest-tag.level"),
+        "{err}"
+    );
+
+    assert_eq!(
+        run(repo.path(), &["scan", "--format", "xml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(repo.path(), &["scan", "no/such/dir"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(repo.path(), &["scan", "--config", "missing.toml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(repo.path(), &["explain", "no-such-rule"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(repo.path(), &["frobnicate"]).status.code(), Some(2));
+    write(repo.path(), "baseline.json", "{not json");
+    assert_eq!(
+        run(repo.path(), &["scan", "--baseline", "baseline.json"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = stdout(&out);
+    for rule in portcullis::rules::ALL {
+        assert!(table.contains(rule.id));
+    }
+    let out = run(dir.path(), &["rules", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        rules.as_array().unwrap().len(),
+        portcullis::rules::ALL.len()
+    );
+    let out = run(dir.path(), &["explain", "unpinned-action"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("unpinned-action — "));
+    assert!(text.contains("## Why is this bad?") && text.contains("## Options"));
+    let out = run(
+        dir.path(),
+        &["rules", "--format", "md", "--output-dir", "docs"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(dir.path().join("docs/README.md").is_file());
+    assert!(dir.path().join("docs/latest-tag.md").is_file());
+}
+
+#[test]
+fn hostile_files_get_a_parse_error_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "good/Dockerfile", "FROM nginx\n");
+    write(root, "broken/compose.yaml", "services: [\n");
+    std::fs::write(root.join("binary.Dockerfile"), b"FROM x\0\x01\x02").unwrap();
+    std::fs::write(
+        root.join("latin1.Dockerfile"),
+        b"FROM alpine\nLABEL a=\xe9\n",
+    )
+    .unwrap();
+    write(root, "empty/Dockerfile", "");
+    write(root, "empty/compose.yaml", "");
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    write(root, "bomb/docker-compose.yml", &bomb);
+    write(
+        root,
+        "deep/compose.yml",
+        &("a:\n".to_string() + &"[".repeat(5000) + &"]".repeat(5000)),
+    );
+    write(
+        root,
+        "crlf/compose.yaml",
+        "\u{feff}services:\r\n  web:\r\n    image: nginx:latest\r\n",
+    );
+    std::fs::create_dir_all(root.join(".github/workflows/dir.yml")).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(root, root.join("loop")).unwrap();
+        std::os::unix::fs::symlink("/etc", root.join("outside")).unwrap();
+        let fifo = root.join("fifo.Dockerfile");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        unsafe extern "C" {
+            fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+        }
+        assert_eq!(unsafe { mkfifo(c.as_ptr(), 0o644) }, 0);
+    }
+    write(root, "big/portcullis.toml", "max-file-size = 64\n");
+    write(
+        root,
+        "big/Dockerfile",
+        &format!("FROM alpine:3.20\n{}\n", "# padding ".repeat(20)),
+    );
+
+    let out = run(root, &["scan", "--format", "json", "--fail-on", "never"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    let messages: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["start"]["line"],
+                f["start"]["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let has = |needle: &str| messages.iter().any(|m| m.contains(needle));
+    assert!(
+        has("parse-error binary.Dockerfile:1:1 binary file"),
+        "{messages:#?}"
+    );
+    assert!(
+        has("parse-error latin1.Dockerfile:1:1 not valid UTF-8 (line 2)"),
+        "{messages:#?}"
+    );
+    assert!(has("parse-error bomb/docker-compose.yml"), "{messages:#?}");
+    assert!(has("parse-error deep/compose.yml"), "{messages:#?}");
+    assert!(has("parse-error broken/compose.yaml"), "{messages:#?}");
+    assert!(has("parse-error empty/Dockerfile"), "{messages:#?}");
+    assert!(has("latest-tag good/Dockerfile:1:6"), "{messages:#?}");
+    // BOM and CRLF: positions are still those an editor shows.
+    assert!(has("latest-tag crlf/compose.yaml:3:18"), "{messages:#?}");
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.contains("outside/") || m.contains("loop/") || m.contains("fifo")),
+        "{messages:#?}"
+    );
+
+    // The size limit of a configuration at the root applies.
+    let out = run(
+        &root.join("big"),
+        &["scan", "--format", "json", "--fail-on", "never"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        doc["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("size limit"),
+        "{doc:#?}"
+    );
+}
