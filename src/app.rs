@@ -133,13 +133,13 @@ fn run_scan(args: ScanArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    if args.output.is_some() && !args.quiet && args.format == Format::Human {
-        // Keep the terminal informed when the report went to a file.
-    } else if args.output.is_some() && !args.quiet {
+    if let Some(path) = &args.output
+        && !args.quiet
+    {
         eprintln!(
             "portcullis: {} findings written to {}",
             report.findings.len(),
-            args.output.as_ref().expect("checked").display()
+            path.display()
         );
     }
 

@@ -166,7 +166,7 @@ fn scan_file(
         cx.set_rule(&PARSE_ERROR);
         for error in &errors {
             cx.report(error.span, error.message.clone()).help(format!(
-                "fix the {} so that it parses; until then it is not checked",
+                "fix the {} so that it parses; what could not be parsed was not checked",
                 file.kind.name()
             ));
         }
@@ -350,8 +350,8 @@ fn resolve(
                 start,
                 end,
             },
-            message: draft.message,
-            help: draft.help,
+            message: scrub(&draft.message, source, redactions),
+            help: draft.help.map(|h| scrub(&h, source, redactions)),
             related,
             snippet,
             fingerprint: fp,
@@ -362,6 +362,19 @@ fn resolve(
         });
     }
     findings
+}
+
+/// A message with any secret of the file masked: a last line of defence for messages that
+/// quote source text (a parse error naming an unknown instruction, say).
+fn scrub(message: &str, source: &SourceFile, redactions: &[Redaction]) -> String {
+    let mut out = message.to_string();
+    for r in redactions {
+        let hidden = &source.text[r.span.start as usize + r.visible..r.span.end as usize];
+        if hidden.len() >= 4 && out.contains(hidden) {
+            out = out.replace(hidden, MASK);
+        }
+    }
+    out
 }
 
 /// The text of `span` with secrets masked.

@@ -541,3 +541,28 @@ fn hostile_files_get_a_parse_error_and_the_scan_goes_on() {
         "{doc:#?}"
     );
 }
+
+#[test]
+fn a_secret_quoted_by_a_parse_error_is_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        &format!("FROM alpine:3.20\n{TOKEN}\n"),
+    );
+    write(
+        dir.path(),
+        "compose.yaml",
+        &format!("services: [\n  {TOKEN}\n"),
+    );
+    for format in ["human", "json", "sarif", "github"] {
+        let out = run(dir.path(), &["scan", "--format", format]);
+        let text = stdout(&out);
+        assert!(
+            text.contains("parse-error") || text.contains("ParseError") || format == "human",
+            "{text}"
+        );
+        assert_no_secret(&text, format);
+        assert_no_secret(&String::from_utf8_lossy(&out.stderr), "stderr");
+    }
+}

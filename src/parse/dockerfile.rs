@@ -272,10 +272,14 @@ pub fn parse(text: &str) -> (Dockerfile, Vec<ParseError>) {
         let keyword = text_l[kw_start..kw_end].to_ascii_uppercase();
         let keyword_span = logical.span(kw_start..kw_end);
         if !KEYWORDS.contains(&keyword.as_str()) {
-            errors.push(ParseError::new(
-                keyword_span,
-                format!("unknown instruction `{}`", &text_l[kw_start..kw_end]),
-            ));
+            let word = &text_l[kw_start..kw_end];
+            let message = if word.len() <= 20 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                format!("unknown instruction `{word}`")
+            } else {
+                "unknown instruction (a line that does not start with a Dockerfile keyword)"
+                    .to_string()
+            };
+            errors.push(ParseError::new(keyword_span, message));
             continue;
         }
 

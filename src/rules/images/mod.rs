@@ -113,7 +113,7 @@ fn push_checked(
 }
 
 fn yaml_site(node: &Node, place: &str, compose: bool, cx: &mut Context, out: &mut Vec<ImageSite>) {
-    let Some(text) = node.as_str() else {
+    let Some(text) = node.as_str().filter(|t| !t.trim().is_empty()) else {
         return;
     };
     let span = node.subspan(&cx.file.text, 0..text.len());

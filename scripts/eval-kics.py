@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Compare Portcullis with KICS' labelled query fixtures.
+
+For each KICS query mapped to a Portcullis rule, every positive fixture is scanned and each
+expected (file, line) must carry a finding of the mapped rule on that line (recall); every
+negative fixture must produce no finding of that rule (false positives).
+
+Usage: scripts/eval-kics.py [KICS_CORPUS_DIR] [--binary PATH]
+The corpus defaults to ../shared/corpus/kics next to the repository; without it the script
+prints a note and exits 0.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# KICS query folder -> Portcullis rule id.
+MAPPING = {
+    "dockerfile/image_version_using_latest": "latest-tag",
+    "dockerfile/image_version_not_explicit": "latest-tag",
+    "dockerCompose/privileged_containers_enabled": "privileged",
+    "cicd/github/unpinned_actions_full_length_commit_sha": "unpinned-action",
+}
+
+# Where a fixture must live for Portcullis to classify it.
+TARGET = {
+    "dockerfile": "Dockerfile",
+    "dockerCompose": "compose.yaml",
+    "cicd/github": ".github/workflows/fixture.yml",
+}
+
+
+def scan(binary, fixture, platform):
+    with tempfile.TemporaryDirectory() as tmp:
+        target = os.path.join(tmp, TARGET[platform])
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(fixture, target)
+        out = subprocess.run(
+            [binary, "scan", ".", "--format", "json", "--fail-on", "never"],
+            cwd=tmp, capture_output=True, text=True, check=True,
+        )
+        return json.loads(out.stdout)["findings"]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("corpus", nargs="?", default=os.path.join(here, "..", "..", "shared", "corpus", "kics"))
+    parser.add_argument("--binary", default=os.path.join(here, "..", "target", "release", "portcullis"))
+    args = parser.parse_args()
+    if not os.path.isdir(args.corpus):
+        print(f"note: no KICS corpus at {args.corpus}; nothing to evaluate")
+        return 0
+    if not os.path.exists(args.binary):
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=os.path.join(here, ".."), check=True)
+
+    total_expected = total_hit = total_fp = 0
+    print(f"{'query':62} {'rule':16} {'recall':>9} {'FP on negatives':>16}")
+    for query, rule in sorted(MAPPING.items()):
+        platform = query.rsplit("/", 1)[0]
+        test_dir = os.path.join(args.corpus, query, "test")
+        expected_path = os.path.join(test_dir, "positive_expected_result.json")
+        with open(expected_path) as f:
+            expected = json.load(f)
+        by_file = {}
+        for item in expected:
+            by_file.setdefault(item.get("fileName") or item.get("filename"), []).append(item["line"])
+        hit = missed = fp = 0
+        misses = []
+        for name in sorted(os.listdir(test_dir)):
+            path = os.path.join(test_dir, name)
+            if name.startswith("positive") and not name.endswith(".json"):
+                lines = {f["start"]["line"] for f in scan(args.binary, path, platform) if f["rule"] == rule}
+                # An expectation without a file name belongs to the only positive file.
+                for line in by_file.get(name, []) + by_file.get(None, []):
+                    if line in lines:
+                        hit += 1
+                    else:
+                        missed += 1
+                        misses.append(f"{name}:{line}")
+            elif name.startswith("negative"):
+                found = [f for f in scan(args.binary, path, platform) if f["rule"] == rule]
+                fp += len(found)
+                misses.extend(f"FP {name}:{f['start']['line']}" for f in found)
+        n = hit + missed
+        total_expected += n
+        total_hit += hit
+        total_fp += fp
+        recall = f"{hit}/{n}" if n else "-"
+        print(f"{query:62} {rule:16} {recall:>9} {fp:>16}")
+        for m in misses:
+            print(f"    {m}")
+    pct = 100.0 * total_hit / total_expected if total_expected else 100.0
+    print(f"\nrecall {total_hit}/{total_expected} ({pct:.1f}%), {total_fp} findings on negative fixtures")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
