@@ -39,6 +39,12 @@ fn run_scan(args: ScanArgs) -> u8 {
             eprintln!("error: {}: no such file or folder", path.display());
             return EXIT_USAGE;
         }
+        if path.is_file() && crate::discover::classify(path).is_none() && !args.quiet {
+            eprintln!(
+                "warning: {}: not a Dockerfile, compose file, workflow, action.yml, .env or .dockerignore by its name; skipped",
+                path.display()
+            );
+        }
     }
     let config_path = match &args.config {
         Some(path) if !path.is_file() => {
