@@ -24,7 +24,7 @@ fn sample_repo() -> tempfile::TempDir {
     write(
         root,
         "Dockerfile",
-        "FROM nginx\nENV GITHUB_TOKEN=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\n",
+        "FROM nginx\nENV GITHUB_TOKEN=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\nUSER 101\nHEALTHCHECK CMD curl -f http://localhost/\n",
     );
     write(
         root,
@@ -108,7 +108,7 @@ fn clean_repository_exits_zero() {
     write(
         dir.path(),
         "Dockerfile",
-        "FROM alpine:3.20@sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d\n",
+        "FROM alpine:3.20@sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d\nUSER 10001\nHEALTHCHECK CMD [\"/app\", \"health\"]\n",
     );
     let out = run(dir.path(), &["scan", "--fail-on", "note"]);
     assert_eq!(out.status.code(), Some(0));
@@ -321,7 +321,7 @@ fn output_file_and_baseline_round_trip() {
     write(
         repo.path(),
         "Dockerfile",
-        "# a new comment shifts every line\n\nFROM nginx\nENV GITHUB_TOKEN=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\nFROM redis\n",
+        "# a new comment shifts every line\n\nFROM nginx\nENV GITHUB_TOKEN=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\nUSER 101\nHEALTHCHECK CMD curl -f http://localhost/\nFROM nginx AS other\n",
     );
     let out = run(
         repo.path(),
@@ -329,8 +329,25 @@ fn output_file_and_baseline_round_trip() {
     );
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let findings = doc["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    assert_eq!(findings[0]["start"]["line"], 5);
+    // The new final stage is untagged and runs as root without a health check.
+    let new: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        new,
+        [
+            ("missing-healthcheck", 7),
+            ("root-user", 7),
+            ("latest-tag", 7)
+        ],
+        "{findings:#?}"
+    );
     assert_eq!(
         out.status.code(),
         Some(0),

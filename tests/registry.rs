@@ -129,6 +129,11 @@ fn example_path(lang: &str, code: &str) -> Option<&'static str> {
 fn doc_examples_do_what_the_docs_say() {
     for rule in ALL {
         let docs = rule.docs();
+        // A `toml` block in the example is the configuration both examples run with.
+        let config = blocks(&docs, "## Example")
+            .into_iter()
+            .find(|(lang, _)| lang == "toml")
+            .map(|(_, c)| c);
         for (section, should_find) in [("## Example", true), ("## Use instead", false)] {
             let examples = blocks(&docs, section);
             assert!(
@@ -141,6 +146,9 @@ fn doc_examples_do_what_the_docs_say() {
                     continue;
                 };
                 let dir = tempfile::tempdir().unwrap();
+                if let Some(config) = &config {
+                    std::fs::write(dir.path().join("portcullis.toml"), config).unwrap();
+                }
                 let file = dir.path().join(path);
                 std::fs::create_dir_all(file.parent().unwrap()).unwrap();
                 std::fs::write(&file, &code).unwrap();

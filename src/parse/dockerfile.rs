@@ -6,6 +6,7 @@
 //! still point at the right word on the right physical line of a continued instruction.
 
 use super::ParseError;
+use super::shell::{self, Script};
 use crate::source::Span;
 
 /// Instructions BuildKit knows; anything else fails the build, so it is a parse error here.
@@ -51,6 +52,10 @@ pub struct Instruction {
     /// Whitespace-separated words of `rest`, quotes kept as written.
     pub words: Vec<Word>,
     pub heredocs: Vec<Heredoc>,
+    /// For `RUN` under a POSIX shell: the commands it runs (shell form, heredoc bodies run by
+    /// the shell, `["sh", "-c", …]` and plain exec form). `None` for other instructions and for
+    /// `RUN` under a non-POSIX `SHELL` (PowerShell, cmd).
+    pub script: Option<Script>,
 }
 
 #[derive(Debug, Clone)]
@@ -357,6 +362,7 @@ pub fn parse(text: &str) -> (Dockerfile, Vec<ParseError>) {
             rest,
             words,
             heredocs,
+            script: None,
         });
     }
 
@@ -365,7 +371,140 @@ pub fn parse(text: &str) -> (Dockerfile, Vec<ParseError>) {
         ..Dockerfile::default()
     };
     build_stages(&mut file, &mut errors);
+    parse_run_scripts(&mut file);
     (file, errors)
+}
+
+/// Parse every `RUN` as shell, following `SHELL` changes through the stages.
+fn parse_run_scripts(file: &mut Dockerfile) {
+    let mut stage_posix: Vec<bool> = Vec::new();
+    let mut posix = true;
+    for idx in 0..file.instructions.len() {
+        if let Some(stage) = file.stages.iter().position(|s| s.from == idx) {
+            if let Some(previous) = stage.checked_sub(1) {
+                stage_posix.resize(previous + 1, true);
+                stage_posix[previous] = posix;
+            }
+            // A stage built on an earlier stage inherits its SHELL; an image starts with /bin/sh.
+            posix = file.stages[stage]
+                .base_stage
+                .and_then(|b| stage_posix.get(b).copied())
+                .unwrap_or(true);
+            continue;
+        }
+        let ins = &file.instructions[idx];
+        match ins.keyword.as_str() {
+            "SHELL" => {
+                let program = exec_form(&ins.rest.text)
+                    .and_then(|items| items.into_iter().next())
+                    .unwrap_or_default();
+                let name = program
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                posix = shell::SHELLS.contains(&name.as_str());
+            }
+            "RUN" if posix => {
+                let script = run_script(ins);
+                file.instructions[idx].script = Some(script);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The JSON array of an exec-form instruction, if it is one.
+pub fn exec_form(text: &str) -> Option<Vec<String>> {
+    let t = text.trim();
+    if !t.starts_with('[') {
+        return None;
+    }
+    serde_json::from_str::<Vec<String>>(t).ok()
+}
+
+fn run_script(ins: &Instruction) -> Script {
+    let rest = &ins.rest;
+    if let Some(items) = exec_form(&rest.text) {
+        // Exec form: each item is one word; find where it is written.
+        let mut words = Vec::new();
+        let mut from = 0;
+        for item in &items {
+            let quoted = serde_json::to_string(item).unwrap_or_default();
+            let (start, len) = match rest.text[from..].find(&quoted) {
+                Some(p) => (from + p, quoted.len()),
+                None => (from, 0),
+            };
+            from = start + len;
+            // Point inside the quotes when the item is written without escapes.
+            let plain = len > 0 && quoted.len() == item.len() + 2;
+            let range = if plain {
+                start + 1..start + len - 1
+            } else {
+                start..start + len
+            };
+            words.push(shell::Word {
+                text: item.clone(),
+                raw: quoted.clone(),
+                span: rest.span(range),
+                quoted: true,
+            });
+        }
+        let is_shell_c = items.len() >= 3
+            && shell::SHELLS.contains(&items[0].rsplit('/').next().unwrap_or(""))
+            && items[1] == "-c";
+        if is_shell_c {
+            let span = words[2].span;
+            return shell::parse(&items[2], &|_| span);
+        }
+        return Script {
+            commands: vec![shell::Command {
+                assignments: Vec::new(),
+                words,
+                redirects: Vec::new(),
+                pipeline: 0,
+                position: 0,
+                origin: shell::Origin::Direct,
+                parent: None,
+            }],
+        };
+    }
+    let mut script = shell::parse(&rest.text, &|r| rest.span(r));
+    // A heredoc with no command, or fed to a shell, is a script the shell runs.
+    let runs_body = script.commands.is_empty()
+        || script
+            .commands
+            .iter()
+            .all(|c| c.program().is_some_and(|p| shell::SHELLS.contains(&p)));
+    if runs_body {
+        for heredoc in &ins.heredocs {
+            let base = heredoc.body_span;
+            let exact = base.len() == heredoc.body.len();
+            let map = move |r: std::ops::Range<usize>| {
+                if exact {
+                    base.sub(r.start, r.len())
+                } else {
+                    base
+                }
+            };
+            let body = shell::parse(&heredoc.body, &map);
+            let offset = script.commands.len();
+            let pipelines = script
+                .commands
+                .iter()
+                .map(|c| c.pipeline + 1)
+                .max()
+                .unwrap_or(0);
+            script
+                .commands
+                .extend(body.commands.into_iter().map(|mut c| {
+                    c.pipeline += pipelines;
+                    c.parent = c.parent.map(|p| p + offset);
+                    c
+                }));
+        }
+    }
+    script
 }
 
 /// `<<EOF`, `<<-EOF`, `<<"EOF"` markers in order; `<<<` here-strings are not heredocs.
@@ -531,6 +670,60 @@ impl Dockerfile {
             .position(|s| s.name.as_deref() == Some(lower.as_str()))
     }
 
+    /// The stages whose instructions reach the shipped image: the final stage, then the stage
+    /// it is built `FROM`, and so on.
+    pub fn final_chain(&self) -> Vec<usize> {
+        let mut chain = Vec::new();
+        let mut current = self.stages.len().checked_sub(1);
+        while let Some(stage) = current {
+            if chain.contains(&stage) {
+                break;
+            }
+            chain.push(stage);
+            current = self.stages[stage].base_stage;
+        }
+        chain
+    }
+
+    /// Every command of every parsed `RUN`, with the index of its instruction.
+    pub fn run_commands(&self) -> impl Iterator<Item = (usize, &Script, &shell::Command)> {
+        self.instructions.iter().enumerate().flat_map(|(idx, ins)| {
+            ins.script
+                .iter()
+                .flat_map(move |script| script.commands.iter().map(move |c| (idx, script, c)))
+        })
+    }
+
+    /// `ENV`/`ARG` assignments of an instruction: (name, value, span of the whole assignment).
+    /// Handles `KEY=value` pairs and the legacy `ENV KEY value` form.
+    pub fn assignments(ins: &Instruction) -> Vec<(String, Option<String>, Span)> {
+        if ins.keyword != "ENV" && ins.keyword != "ARG" {
+            return Vec::new();
+        }
+        let legacy =
+            ins.keyword == "ENV" && ins.words.first().is_some_and(|w| !w.text.contains('='));
+        if legacy {
+            let name = ins.words[0].text.clone();
+            let value = ins.words[1..]
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let span = ins
+                .words
+                .last()
+                .map_or(ins.words[0].span, |l| ins.words[0].span.to(l.span));
+            return vec![(name, Some(unquote(&value)), span)];
+        }
+        ins.words
+            .iter()
+            .map(|w| match w.text.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(unquote(v)), w.span),
+                None => (w.text.clone(), None, w.span),
+            })
+            .collect()
+    }
+
     /// The stage whose body holds instruction `idx`.
     pub fn stage_of(&self, idx: usize) -> Option<usize> {
         self.stages
@@ -541,7 +734,7 @@ impl Dockerfile {
     /// Variables visible in stage `stage` before instruction `idx`: global ARGs redeclared in
     /// the stage, the stage's own ARGs and ENVs.
     pub fn lookup_in_stage(&self, stage: usize, idx: usize, var: &str) -> Option<String> {
-        let st = &self.stages[stage];
+        let st = self.stages.get(stage)?;
         let mut value: Option<String> = None;
         for ins in &self.instructions[st.body.start..idx.min(st.body.end)] {
             if ins.keyword != "ARG" && ins.keyword != "ENV" {

@@ -5,6 +5,7 @@ pub mod dockerfile;
 pub mod env;
 pub mod image;
 pub mod interpolate;
+pub mod shell;
 pub mod workflow;
 pub mod yaml;
 

@@ -6,10 +6,12 @@
 //! from the code that implements them.
 
 pub mod actions;
+pub mod hardening;
 pub mod images;
 pub mod meta;
 pub mod runtime;
 pub mod secrets;
+pub mod supply_chain;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -100,6 +102,19 @@ pub static ALL: &[&Rule] = &[
     &images::latest_tag::LATEST_TAG,
     &images::unpinned_image::UNPINNED_IMAGE,
     &actions::unpinned_action::UNPINNED_ACTION,
+    &images::untrusted_registry::UNTRUSTED_REGISTRY,
+    &supply_chain::unpinned_package::UNPINNED_PACKAGE,
+    &supply_chain::remote_script_exec::REMOTE_SCRIPT_EXEC,
+    &supply_chain::add_remote_url::ADD_REMOTE_URL,
+    &supply_chain::tls_verification_disabled::TLS_VERIFICATION_DISABLED,
+    &supply_chain::package_signature_disabled::PACKAGE_SIGNATURE_DISABLED,
+    &hardening::root_user::ROOT_USER,
+    &hardening::sudo_in_run::SUDO_IN_RUN,
+    &hardening::world_writable::WORLD_WRITABLE,
+    &hardening::ssh_port_exposed::SSH_PORT_EXPOSED,
+    &hardening::missing_healthcheck::MISSING_HEALTHCHECK,
+    &hardening::copy_whole_stage::COPY_WHOLE_STAGE,
+    &hardening::system_dir_workdir::SYSTEM_DIR_WORKDIR,
     &runtime::privileged::PRIVILEGED,
     &meta::parse_error::PARSE_ERROR,
     &meta::unused_ignore::UNUSED_IGNORE,
@@ -216,5 +231,14 @@ impl<'a> Context<'a> {
             .get(dir)
             .and_then(|env| env.get(name))
             .map(str::to_string)
+    }
+}
+
+/// `a` extended to the end of `b` when both are on one line; `a` alone otherwise.
+pub fn span_to(text: &str, a: Span, b: Span) -> Span {
+    if b.end >= a.start && !text[a.start as usize..b.end as usize].contains('\n') {
+        a.to(b)
+    } else {
+        a
     }
 }

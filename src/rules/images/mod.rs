@@ -3,6 +3,7 @@
 
 pub mod latest_tag;
 pub mod unpinned_image;
+pub mod untrusted_registry;
 
 use crate::parse::Document;
 use crate::parse::dockerfile::{self, Dockerfile};

@@ -1,0 +1,106 @@
+use crate::parse::Document;
+use crate::parse::dockerfile::Dockerfile;
+use crate::parse::image::ImageRef;
+use crate::rules::{Context, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a Dockerfile whose final image runs as root: the final stage (and the stages it is
+    /// built `FROM`) sets no `USER`, or the last `USER` is `root`, `0`, `root:<group>` or
+    /// `0:<group>`. Only the stages that reach the shipped image count; a build stage may run as
+    /// root.
+    ///
+    /// With no `USER` at all the finding points at the final stage's `FROM`; otherwise at the
+    /// last `USER`. A final stage based on an image that runs as a non-root user by convention
+    /// (a `nonroot` tag, as distroless images use) is not reported. `USER` with a variable
+    /// (`USER ${UID}`) counts as non-root unless its default resolves to root.
+    ///
+    /// GitHub runs container actions as root and forbids `USER` in an action's Dockerfile: keep
+    /// such a Dockerfile honest with `# portcullis: ignore[root-user] <reason>`.
+    ///
+    /// ## Why is this bad?
+    /// A process running as root in a container is root on the host as soon as anything else
+    /// goes wrong: a kernel bug, a mounted socket, a privileged flag, a writable host path. A
+    /// non-root user turns those into a much smaller problem (CIS Docker Benchmark 4.1).
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// FROM node:22-slim@sha256:4b44c32c9f3118d60977d0dde5f758f63c4f9eac8ddc4ecfd3e6b6e3e9a1b0a1
+    /// COPY . /app
+    /// CMD ["node", "/app/server.js"]
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```dockerfile
+    /// FROM node:22-slim@sha256:4b44c32c9f3118d60977d0dde5f758f63c4f9eac8ddc4ecfd3e6b6e3e9a1b0a1
+    /// COPY --chown=node:node . /app
+    /// USER node
+    /// CMD ["node", "/app/server.js"]
+    /// ```
+    pub static ROOT_USER = {
+        id: "root-user",
+        summary: "image runs as root",
+        level: Warning,
+        kinds: [Dockerfile],
+        tags: ["security", "hardening", "external/cwe/cwe-250"],
+        security_severity: Some("6.0"),
+        check: Some(check),
+    }
+}
+
+fn check(doc: &Document, cx: &mut Context) {
+    let Document::Dockerfile(file) = doc else {
+        return;
+    };
+    let chain = file.final_chain();
+    let Some(&final_stage) = chain.first() else {
+        return;
+    };
+    if let Some((idx, user)) = last_user(file, &chain) {
+        let ins = &file.instructions[idx];
+        let resolved = crate::parse::dockerfile::substitute(&user, &|v| {
+            file.lookup_in_stage(file.stage_of(idx).unwrap_or(final_stage), idx, v)
+        });
+        let name = resolved.as_deref().unwrap_or("");
+        let account = name.split(':').next().unwrap_or("");
+        if account == "root" || account == "0" {
+            let span = ins.words.first().map_or(ins.keyword_span, |w| w.span);
+            cx.report(span, format!("The image runs as root: the last `USER` is `{name}`"))
+                .help("switch to an unprivileged user for the final stage: `USER 10001` (create it with `useradd` or `adduser` first if the image needs a name)");
+        }
+        return;
+    }
+    let root_stage = *chain.last().expect("chain has the final stage");
+    let base = &file.stages[root_stage];
+    let nonroot_base = base
+        .resolved
+        .as_deref()
+        .and_then(|r| ImageRef::parse(r).tag())
+        .is_some_and(|t| t.contains("nonroot"));
+    if nonroot_base {
+        return;
+    }
+    let from = &file.instructions[file.stages[final_stage].from];
+    let stage = &file.stages[final_stage];
+    cx.report(
+        from.keyword_span.to(stage.image.span),
+        "The image runs as root: no `USER` is set in the final stage",
+    )
+    .help("add `USER <uid>` (a non-root user) before `CMD`/`ENTRYPOINT` in the final stage");
+}
+
+/// The last `USER` instruction of the chain (final stage first): (instruction, user).
+fn last_user(file: &Dockerfile, chain: &[usize]) -> Option<(usize, String)> {
+    for &stage in chain {
+        let body = file.stages[stage].body.clone();
+        for idx in body.rev() {
+            let ins = &file.instructions[idx];
+            if ins.keyword == "USER"
+                && let Some(word) = ins.words.first()
+            {
+                return Some((idx, crate::parse::dockerfile::unquote(&word.text)));
+            }
+        }
+    }
+    None
+}
