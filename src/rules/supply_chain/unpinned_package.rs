@@ -11,9 +11,13 @@ declare_rule! {
     /// - `pip install pkg` (`pkg==1.2.3`; `-r requirements.txt`, `--require-hashes`, local paths,
     ///   URLs and wheels are not reported), also `python -m pip`;
     /// - `npm install pkg` / `npm i` / `yarn add` / `pnpm add` (`pkg@1.2.3`; `@latest` is not a
-    ///   version; `npm ci` and a bare `npm install` use the lock file);
+    ///   version; a Git source needs a `#<commit-ish>`; `npm ci` and a bare `npm install` use
+    ///   the lock file);
     /// - `gem install pkg` (`-v 1.2.3` or `pkg:1.2.3`);
-    /// - `go install pkg@v1.2.3` (`@latest` is unpinned; `./…` paths are local).
+    /// - `go install`/`go get pkg@v1.2.3` (`@latest` is unpinned; `./…` paths are local).
+    ///
+    /// `pip install pkg=1.2` (a single `=`) is invalid pip syntax that fails the build, so it is
+    /// not reported as unpinned; ranges such as `pkg>=1.2` are.
     ///
     /// Words with variables (`$PACKAGES`) are not guessed at. Flags that take a value (`-t`,
     /// `--virtual`, `-i`, `--target`…) are skipped with their value.
@@ -198,8 +202,16 @@ const NPM: Manager = Manager {
         "--filter",
     ],
     pinned: |p| {
-        if p.starts_with(['.', '/', '~']) || p.contains(':') || p.ends_with(".tgz") {
+        if p.starts_with(['.', '/', '~']) || p.starts_with("file:") || p.ends_with(".tgz") {
             return true;
+        }
+        // Git sources are pinned only by a commit-ish: `git+https://…#v1.2.3`.
+        if p.contains("://")
+            || ["github:", "gitlab:", "bitbucket:", "git+"]
+                .iter()
+                .any(|s| p.starts_with(s))
+        {
+            return p.contains('#');
         }
         // `@scope/name@1.2.3`: the version follows the last `@` after the first character.
         match p[1..].rfind('@') {
@@ -227,7 +239,7 @@ const GEM: Manager = Manager {
 };
 const GO: Manager = Manager {
     programs: &["go"],
-    subcommands: &["install"],
+    subcommands: &["install", "get"],
     valued: &[
         "-o", "-p", "-C", "-tags", "-ldflags", "-gcflags", "-mod", "-modfile",
     ],
@@ -360,6 +372,14 @@ mod tests {
         );
         assert!(packages("npm ci && npm install").is_empty());
         assert_eq!(packages("yarn add left-pad"), ["left-pad"]);
+        assert_eq!(
+            packages("npm install git://github.com/npm/cli.git git+https://x/y.git#v1.0"),
+            ["git://github.com/npm/cli.git"]
+        );
+        assert_eq!(
+            packages("go get -d -v golang.org/x/net/html"),
+            ["golang.org/x/net/html"]
+        );
         assert_eq!(packages("gem install bundler:2.5.0 rails"), ["rails"]);
         assert!(packages("gem install rails -v 7.1.0").is_empty());
         assert_eq!(packages("gem install grpc -v 1.0 blunder"), ["blunder"]);
