@@ -14,7 +14,7 @@ use crate::finding::{Finding, Location, Notification, Related, Report, Snippet};
 use crate::fingerprint::{self, MASK};
 use crate::parse::{self, Document};
 use crate::rules::meta::{parse_error::PARSE_ERROR, unused_ignore::UNUSED_IGNORE};
-use crate::rules::{self, Context, Draft, Project, Redaction, Rule};
+use crate::rules::{self, Context, Draft, Project, Redaction, RelatedDraft, Rule};
 use crate::source::{FileKind, LineCol, SourceFile, Span};
 use crate::suppress;
 
@@ -48,6 +48,7 @@ pub fn scan(options: &ScanOptions) -> Report {
     let mut early: HashMap<PathBuf, Result<String, String>> = HashMap::new();
     let mut project = Project {
         options: options.config.options.clone(),
+        cwd: options.cwd.clone(),
         ..Project::default()
     };
     for file in files.iter().filter(|f| f.kind == FileKind::Env) {
@@ -195,9 +196,8 @@ fn scan_file(
     for d in &mut drafts {
         let n = uses[&(d.rule.id, d.span)];
         if n > 1 {
-            d.message.push_str(&format!(
-                " (this value is used in {n} places, through a YAML anchor)"
-            ));
+            d.message
+                .push_str(&format!(" (this value applies in {n} places)"));
         }
     }
 
@@ -333,18 +333,25 @@ fn resolve(
         let related = draft
             .related
             .into_iter()
-            .map(|(span, message)| Related {
-                location: Location {
-                    path: source.path.clone(),
-                    start: source.line_col(span.start as usize),
-                    end: source.line_col(span.end as usize),
+            .map(|related| match related {
+                RelatedDraft::Here(span, message) => Related {
+                    location: Location {
+                        path: source.path.clone(),
+                        start: source.line_col(span.start as usize),
+                        end: source.line_col(span.end as usize),
+                    },
+                    message,
                 },
-                message,
+                RelatedDraft::There(location, message) => Related { location, message },
             })
             .collect();
         findings.push(Finding {
             rule: draft.rule,
-            level: config.level(draft.rule),
+            level: match (config.levels.get(draft.rule.id), draft.level) {
+                (Some(&configured), _) => configured,
+                (None, Some(own)) => own,
+                (None, None) => draft.rule.level,
+            },
             location: Location {
                 path: source.path.clone(),
                 start,

@@ -1,6 +1,7 @@
 //! Parsers that turn a file's text into a located model: every node knows its byte span.
 
 pub mod compose;
+pub mod compose_keys;
 pub mod dockerfile;
 pub mod env;
 pub mod image;

@@ -139,8 +139,18 @@ pub struct Draft {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
-    /// Other places in the same file that explain the finding.
-    pub related: Vec<(Span, String)>,
+    /// Other places that explain the finding.
+    pub related: Vec<RelatedDraft>,
+    /// A level for this finding other than the rule's default (e.g. a read-only mount is less
+    /// severe); the configuration's level for the rule still wins.
+    pub level: Option<Level>,
+}
+
+/// A related location: in the same file (a span), or already resolved in another file.
+#[derive(Debug)]
+pub enum RelatedDraft {
+    Here(Span, String),
+    There(crate::finding::Location, String),
 }
 
 impl Draft {
@@ -150,7 +160,22 @@ impl Draft {
     }
 
     pub fn related(&mut self, span: Span, message: impl Into<String>) -> &mut Draft {
-        self.related.push((span, message.into()));
+        self.related.push(RelatedDraft::Here(span, message.into()));
+        self
+    }
+
+    pub fn related_elsewhere(
+        &mut self,
+        location: crate::finding::Location,
+        message: impl Into<String>,
+    ) -> &mut Draft {
+        self.related
+            .push(RelatedDraft::There(location, message.into()));
+        self
+    }
+
+    pub fn level(&mut self, level: Level) -> &mut Draft {
+        self.level = Some(level);
         self
     }
 }
@@ -162,6 +187,39 @@ pub struct Project {
     pub env_files: HashMap<std::path::PathBuf, EnvFile>,
     /// Rule options from the configuration: rule id → option → values.
     pub options: HashMap<&'static str, HashMap<String, Vec<String>>>,
+    /// Paths are displayed relative to this folder (see `discover::display_path`).
+    pub cwd: std::path::PathBuf,
+    /// What compose services built from a Dockerfile need to know of it, read once per file.
+    pub dockerfiles:
+        std::sync::Mutex<HashMap<std::path::PathBuf, Option<std::sync::Arc<DockerfileFacts>>>>,
+}
+
+/// The facts about a Dockerfile that compose rules use: who the image runs as and whether it
+/// has a health check, with where that is written.
+#[derive(Debug)]
+pub struct DockerfileFacts {
+    /// `Some(true)` when the final image runs as root, with the location that decides it.
+    pub runs_as_root: Option<(bool, crate::finding::Location)>,
+    /// The final stage's `FROM`, for "missing" facts.
+    pub final_from: crate::finding::Location,
+    pub has_healthcheck: bool,
+}
+
+impl Project {
+    /// Read and summarise the Dockerfile at `path` (cached). `None` when it cannot be read or
+    /// has no build stage.
+    pub fn dockerfile_facts(&self, path: &Path) -> Option<std::sync::Arc<DockerfileFacts>> {
+        let key = path.to_path_buf();
+        if let Some(cached) = self.dockerfiles.lock().ok()?.get(&key) {
+            return cached.clone();
+        }
+        let facts = crate::scan::read(path, 10 * 1024 * 1024)
+            .ok()
+            .and_then(|text| hardening::facts(path, &text, &self.cwd))
+            .map(std::sync::Arc::new);
+        self.dockerfiles.lock().ok()?.insert(key, facts.clone());
+        facts
+    }
 }
 
 pub struct Context<'a> {
@@ -199,6 +257,7 @@ impl<'a> Context<'a> {
             message: message.into(),
             help: None,
             related: Vec::new(),
+            level: None,
         });
         self.drafts.last_mut().expect("just pushed")
     }

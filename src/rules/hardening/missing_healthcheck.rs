@@ -47,28 +47,16 @@ fn check(doc: &Document, cx: &mut Context) {
     let Some(&final_stage) = chain.first() else {
         return;
     };
-    let last = chain.iter().find_map(|&stage| {
-        file.stages[stage]
-            .body
-            .clone()
-            .rev()
-            .find(|&idx| file.instructions[idx].keyword == "HEALTHCHECK")
-    });
-    match last {
-        Some(idx) => {
+    match healthcheck(file, &chain) {
+        Some((true, idx)) => {
             let ins = &file.instructions[idx];
-            if ins
-                .words
-                .first()
-                .is_some_and(|w| w.text.eq_ignore_ascii_case("NONE"))
-            {
-                cx.report(
-                    ins.keyword_span.to(ins.words[0].span),
-                    "`HEALTHCHECK NONE` disables the image's health check",
-                )
-                .help("define a check instead: `HEALTHCHECK CMD <command that fails when the service does not work>`");
-            }
+            cx.report(
+                ins.keyword_span.to(ins.words[0].span),
+                "`HEALTHCHECK NONE` disables the image's health check",
+            )
+            .help("define a check instead: `HEALTHCHECK CMD <command that fails when the service does not work>`");
         }
+        Some((false, _)) => {}
         None => {
             let stage = &file.stages[final_stage];
             let from = &file.instructions[stage.from];
@@ -79,4 +67,23 @@ fn check(doc: &Document, cx: &mut Context) {
             .help("add `HEALTHCHECK CMD <command>` to the final stage, e.g. a request to the service's health endpoint");
         }
     }
+}
+
+/// The last `HEALTHCHECK` of `chain` (final stage first): (is it `NONE`, instruction index).
+pub fn healthcheck(
+    file: &crate::parse::dockerfile::Dockerfile,
+    chain: &[usize],
+) -> Option<(bool, usize)> {
+    let idx = chain.iter().find_map(|&stage| {
+        file.stages[stage]
+            .body
+            .clone()
+            .rev()
+            .find(|&idx| file.instructions[idx].keyword == "HEALTHCHECK")
+    })?;
+    let none = file.instructions[idx]
+        .words
+        .first()
+        .is_some_and(|w| w.text.eq_ignore_ascii_case("NONE"));
+    Some((none, idx))
 }

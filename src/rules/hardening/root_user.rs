@@ -53,40 +53,55 @@ fn check(doc: &Document, cx: &mut Context) {
         return;
     };
     let chain = file.final_chain();
-    let Some(&final_stage) = chain.first() else {
+    let Some((true, span, user)) = verdict(file, &chain) else {
         return;
     };
-    if let Some((idx, user)) = last_user(file, &chain) {
+    match user {
+        Some(user) => {
+            cx.report(span, format!("The image runs as root: the last `USER` is `{user}`"))
+                .help("switch to an unprivileged user for the final stage: `USER 10001` (create it with `useradd` or `adduser` first if the image needs a name)");
+        }
+        None => {
+            cx.report(
+                span,
+                "The image runs as root: no `USER` is set in the final stage",
+            )
+            .help(
+                "add `USER <uid>` (a non-root user) before `CMD`/`ENTRYPOINT` in the final stage",
+            );
+        }
+    }
+}
+
+/// Whether the image of `chain` (final stage first) runs as root, the span that decides it (the
+/// last `USER` word, or the final `FROM` when there is no `USER`) and the resolved user.
+pub fn verdict(
+    file: &Dockerfile,
+    chain: &[usize],
+) -> Option<(bool, crate::source::Span, Option<String>)> {
+    let &final_stage = chain.first()?;
+    if let Some((idx, user)) = last_user(file, chain) {
         let ins = &file.instructions[idx];
         let resolved = crate::parse::dockerfile::substitute(&user, &|v| {
             file.lookup_in_stage(file.stage_of(idx).unwrap_or(final_stage), idx, v)
         });
-        let name = resolved.as_deref().unwrap_or("");
+        let name = resolved.unwrap_or_default();
         let account = name.split(':').next().unwrap_or("");
-        if account == "root" || account == "0" {
-            let span = ins.words.first().map_or(ins.keyword_span, |w| w.span);
-            cx.report(span, format!("The image runs as root: the last `USER` is `{name}`"))
-                .help("switch to an unprivileged user for the final stage: `USER 10001` (create it with `useradd` or `adduser` first if the image needs a name)");
-        }
-        return;
+        let span = ins.words.first().map_or(ins.keyword_span, |w| w.span);
+        let root = account == "root" || account == "0";
+        return Some((root, span, Some(name)));
     }
-    let root_stage = *chain.last().expect("chain has the final stage");
-    let base = &file.stages[root_stage];
+    let base = &file.stages[*chain.last()?];
+    let stage = &file.stages[final_stage];
+    let from_span = file.instructions[stage.from]
+        .keyword_span
+        .to(stage.image.span);
     let nonroot_base = base
         .resolved
         .as_deref()
         .and_then(|r| ImageRef::parse(r).tag())
         .is_some_and(|t| t.contains("nonroot"));
-    if nonroot_base {
-        return;
-    }
-    let from = &file.instructions[file.stages[final_stage].from];
-    let stage = &file.stages[final_stage];
-    cx.report(
-        from.keyword_span.to(stage.image.span),
-        "The image runs as root: no `USER` is set in the final stage",
-    )
-    .help("add `USER <uid>` (a non-root user) before `CMD`/`ENTRYPOINT` in the final stage");
+    Some((!nonroot_base, from_span, None))
 }
 
 /// The last `USER` instruction of the chain (final stage first): (instruction, user).

@@ -41,7 +41,7 @@ pub fn sites(doc: &Document, cx: &mut Context) -> Vec<ImageSite> {
     match doc {
         Document::Dockerfile(file) => dockerfile_sites(file, cx, &mut out),
         Document::Compose(root) => {
-            for service in compose::services(root) {
+            for service in &compose::services(root) {
                 if service.get("build").is_some() {
                     continue; // `image:` names the image being built
                 }

@@ -50,7 +50,7 @@ declare_rule! {
 fn check(doc: &Document, cx: &mut Context) {
     match doc {
         Document::Compose(root) => {
-            for service in compose::services(root) {
+            for service in &compose::services(root) {
                 if let Some(entry) = service.entry("privileged")
                     && entry.value.as_bool() == Some(true)
                 {
