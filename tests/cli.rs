@@ -29,7 +29,7 @@ fn sample_repo() -> tempfile::TempDir {
     write(
         root,
         "deploy/compose.yaml",
-        "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n    environment:\n      AWS_ACCESS_KEY_ID: AKIAPORTCULLISFIXTUR\n",
+        "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n    environment:\n      AWS_ACCESS_KEY_ID: AKIAPORTCULLISFIXTUR\n    user: \"101\"\n    read_only: true\n    cap_drop: [ALL]\n    security_opt: [\"no-new-privileges:true\"]\n    mem_limit: 256m\n    cpus: \"0.5\"\n    pids_limit: 100\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n",
     );
     write(
         root,

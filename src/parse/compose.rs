@@ -176,14 +176,24 @@ pub fn ports<'a>(service: &'a Node, value: &dyn Fn(&'a Node) -> Option<String>) 
             else {
                 continue;
             };
+            // `published: "127.0.0.1:8080"` is not in the specification, but is written and read
+            // as an address and a port.
+            let mut published = item.get("published").and_then(value);
+            let mut host_ip = item
+                .get("host_ip")
+                .and_then(value)
+                .map(|ip| ip.trim_matches(['[', ']']).to_string());
+            if let Some(p) = published.clone()
+                && let Some((ip, port)) = p.rsplit_once(':')
+            {
+                host_ip = host_ip.or_else(|| Some(ip.trim_matches(['[', ']']).to_string()));
+                published = Some(port.to_string());
+            }
             out.push(Port {
                 item,
-                host_ip: item
-                    .get("host_ip")
-                    .and_then(value)
-                    .map(|ip| ip.trim_matches(['[', ']']).to_string()),
+                host_ip,
                 host_ip_node: item.get("host_ip"),
-                published: item.get("published").and_then(value),
+                published,
                 target,
                 target_node: item.get("target"),
                 protocol: item

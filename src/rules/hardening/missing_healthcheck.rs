@@ -7,6 +7,11 @@ declare_rule! {
     /// stage it is built `FROM` sets one, or the last one is `HEALTHCHECK NONE`. The finding
     /// points at the final stage's `FROM` (or at `HEALTHCHECK NONE`).
     ///
+    /// In compose files: a service with `healthcheck: {disable: true}` or `test: ["NONE"]` is
+    /// reported at that key; a service without `healthcheck:` at its name, unless it is built
+    /// from a Dockerfile that defines one (the Dockerfile's final `FROM` is then a related
+    /// location when it does not).
+    ///
     /// A base image from a registry may define a health check that Portcullis cannot see; that
     /// is why this rule is a note. Images that never serve (build tools, CLI images) can disable
     /// it with an ignore comment or in `portcullis.toml`.
@@ -32,7 +37,7 @@ declare_rule! {
         id: "missing-healthcheck",
         summary: "image defines no health check",
         level: Note,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Compose],
         tags: ["security", "availability"],
         security_severity: Some("1.0"),
         check: Some(check),
@@ -40,6 +45,9 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
+    if let Document::Compose(root) = doc {
+        return check_compose(root, cx);
+    }
     let Document::Dockerfile(file) = doc else {
         return;
     };
@@ -86,4 +94,65 @@ pub fn healthcheck(
         .first()
         .is_some_and(|w| w.text.eq_ignore_ascii_case("NONE"));
     Some((none, idx))
+}
+
+fn check_compose(root: &crate::parse::yaml::Node, cx: &mut Context) {
+    use crate::rules::runtime::{Values, entry_span, service_dockerfile, strings};
+    let values = Values::new(cx);
+    let mut reports = Vec::new();
+    for service in &crate::parse::compose::services(root) {
+        if let Some(healthcheck) = service.get("healthcheck") {
+            if let Some(entry) = healthcheck.entry("disable")
+                && values.bool(&entry.value) == Some(true)
+            {
+                reports.push((
+                    entry_span(entry),
+                    format!("Service `{}` disables its health check", service.name),
+                    None,
+                ));
+            } else if let Some(entry) = healthcheck.entry("test") {
+                let test = strings(&values, Some(&entry.value));
+                if test
+                    .first()
+                    .is_some_and(|(_, t)| t.eq_ignore_ascii_case("NONE"))
+                {
+                    reports.push((
+                        entry_span(entry),
+                        format!(
+                            "Service `{}` disables its health check (`test: [\"NONE\"]`)",
+                            service.name
+                        ),
+                        None,
+                    ));
+                }
+            }
+            continue;
+        }
+        let facts = service_dockerfile(service, cx.path, &values)
+            .and_then(|p| cx.project.dockerfile_facts(&p));
+        match facts {
+            Some(facts) if facts.has_healthcheck => {}
+            Some(facts) => reports.push((
+                service.key.span,
+                format!("Service `{}` has no health check, and its Dockerfile defines none", service.name),
+                Some(facts.final_from.clone()),
+            )),
+            None => reports.push((
+                service.key.span,
+                format!("Service `{}` defines no `healthcheck` (its image may have one Portcullis cannot see)", service.name),
+                None,
+            )),
+        }
+    }
+    values.finish(cx);
+    for (span, message, related) in reports {
+        let draft = cx.report(span, message);
+        draft.help("add a `healthcheck:` with a `test` that fails when the service does not work, so that `depends_on: condition: service_healthy` and restarts can rely on it");
+        if let Some(location) = related {
+            draft.related_elsewhere(
+                location,
+                "the final stage of the Dockerfile has no HEALTHCHECK",
+            );
+        }
+    }
 }

@@ -15,6 +15,13 @@ declare_rule! {
     /// (a `nonroot` tag, as distroless images use) is not reported. `USER` with a variable
     /// (`USER ${UID}`) counts as non-root unless its default resolves to root.
     ///
+    /// In compose files: `user: root`, `user: "0"` or `root:<group>` (after interpolation and
+    /// `extends`) is reported at `user:`. A service without `user:` that is built from a
+    /// Dockerfile is reported at its name when that Dockerfile's image runs as root, with the
+    /// Dockerfile's deciding line as a related location; a service whose Dockerfile sets a
+    /// non-root `USER` is fine. A service that only names a registry image and sets no `user:`
+    /// is not reported: the image's user cannot be seen from here.
+    ///
     /// GitHub runs container actions as root and forbids `USER` in an action's Dockerfile: keep
     /// such a Dockerfile honest with `# portcullis: ignore[root-user] <reason>`.
     ///
@@ -41,7 +48,7 @@ declare_rule! {
         id: "root-user",
         summary: "image runs as root",
         level: Warning,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Compose],
         tags: ["security", "hardening", "external/cwe/cwe-250"],
         security_severity: Some("6.0"),
         check: Some(check),
@@ -49,6 +56,9 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
+    if let Document::Compose(root) = doc {
+        return check_compose(root, cx);
+    }
     let Document::Dockerfile(file) = doc else {
         return;
     };
@@ -118,4 +128,46 @@ fn last_user(file: &Dockerfile, chain: &[usize]) -> Option<(usize, String)> {
         }
     }
     None
+}
+
+fn check_compose(root: &crate::parse::yaml::Node, cx: &mut Context) {
+    use crate::rules::runtime::{Values, entry_span, service_dockerfile};
+    let values = Values::new(cx);
+    let mut reports = Vec::new();
+    for service in &crate::parse::compose::services(root) {
+        if let Some(entry) = service.entry("user") {
+            let Some(user) = values.text(&entry.value) else {
+                continue;
+            };
+            let account = user.split(':').next().unwrap_or("").trim();
+            if account == "root" || account == "0" {
+                reports.push((
+                    entry_span(entry),
+                    format!("Service `{}` runs as root (`user: {user}`)", service.name),
+                    None,
+                ));
+            }
+            continue;
+        }
+        let Some(path) = service_dockerfile(service, cx.path, &values) else {
+            continue;
+        };
+        if let Some(facts) = cx.project.dockerfile_facts(&path)
+            && let Some((true, location)) = &facts.runs_as_root
+        {
+            reports.push((
+                service.key.span,
+                format!("Service `{}` runs as root: its Dockerfile sets no non-root `USER` and the service sets no `user:`", service.name),
+                Some(location.clone()),
+            ));
+        }
+    }
+    values.finish(cx);
+    for (span, message, related) in reports {
+        let draft = cx.report(span, message);
+        draft.help("set `user: \"10001:10001\"` on the service, or a non-root `USER` in the Dockerfile's final stage");
+        if let Some(location) = related {
+            draft.related_elsewhere(location, "the image's user is decided here");
+        }
+    }
 }

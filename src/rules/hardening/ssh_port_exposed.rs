@@ -8,6 +8,9 @@ declare_rule! {
     /// the final image. Variables are resolved from `ARG` and `ENV` defaults; an `EXPOSE` in a
     /// build stage that the final image is not built `FROM` does not ship and is not reported.
     ///
+    /// In compose files: a service publishing container port 22 (short or long syntax, ranges
+    /// included) on anything but a loopback address; the long syntax is reported at `target:`.
+    ///
     /// ## Why is this bad?
     /// An SSH server in a container is a second way in that bypasses the orchestrator's access
     /// control and audit, carries keys or passwords that must be managed, and usually means the
@@ -28,7 +31,7 @@ declare_rule! {
         id: "ssh-port-exposed",
         summary: "SSH port 22 exposed",
         level: Warning,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Compose],
         tags: ["security", "hardening"],
         security_severity: Some("5.0"),
         check: Some(check),
@@ -36,6 +39,28 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
+    if let Document::Compose(root) = doc {
+        use crate::rules::runtime::{Values, port_span};
+        let values = Values::new(cx);
+        let mut reports = Vec::new();
+        for service in &crate::parse::compose::services(root) {
+            for port in crate::parse::compose::ports(&service.node, &|n| values.text(n)) {
+                if port.targets(22) && !port.loopback() && port.protocol.eq_ignore_ascii_case("tcp")
+                {
+                    reports.push((
+                        port_span(&port, port.target_node),
+                        format!("Service `{}` publishes the SSH port 22", service.name),
+                    ));
+                }
+            }
+        }
+        values.finish(cx);
+        for (span, message) in reports {
+            cx.report(span, message)
+                .help("remove the port: use `docker compose exec` to get a shell in a container");
+        }
+        return;
+    }
     let Document::Dockerfile(file) = doc else {
         return;
     };

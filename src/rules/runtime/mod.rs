@@ -1,8 +1,24 @@
 //! How containers run: compose services and workflow job containers.
 
+pub mod capabilities_not_dropped;
+pub mod dangerous_capability;
+pub mod docker_socket_mount;
+pub mod host_device;
+pub mod host_namespace;
+pub mod missing_resource_limits;
+pub mod mount_propagation_shared;
+pub mod no_new_privileges_missing;
+pub mod oom_kill_disabled;
+pub mod port_exposed_all_interfaces;
 pub mod privileged;
+pub mod security_profile_disabled;
+pub mod sensitive_host_mount;
+pub mod sensitive_port_exposed;
+pub mod unknown_compose_key;
+pub mod writable_root_filesystem;
 
 use crate::parse::yaml::Node;
+use crate::rules::Context;
 
 /// Tokens of a `docker create` options string (`container.options` in workflows), with their
 /// byte ranges in the string. Quotes group words; they are not part of the token.
@@ -52,6 +68,293 @@ pub fn container_options<'a>(job: &crate::parse::workflow::Job<'a>) -> Vec<&'a N
         }
     }
     out
+}
+
+/// Interpolated compose values for rules: an unresolvable value is recorded as "not checked",
+/// never guessed at.
+pub struct Values<'a> {
+    env: Option<&'a crate::parse::env::EnvFile>,
+    misses: std::cell::RefCell<Vec<(crate::source::Span, String)>>,
+}
+
+impl<'a> Values<'a> {
+    pub fn new(cx: &Context<'a>) -> Values<'a> {
+        let project: &'a crate::rules::Project = cx.project;
+        let env = cx.path.parent().and_then(|dir| project.env_files.get(dir));
+        Values {
+            env,
+            misses: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The scalar's value after interpolation; `None` for collections, null, or when a variable
+    /// has no value (then recorded).
+    pub fn text(&self, node: &Node) -> Option<String> {
+        let raw = node.as_str()?;
+        let vars = |name: &str| self.env.and_then(|e| e.get(name)).map(str::to_string);
+        match crate::parse::interpolate::interpolate(raw, &vars) {
+            Ok(value) => Some(value),
+            Err(unresolved) => {
+                self.misses.borrow_mut().push((
+                    node.span,
+                    format!("`{raw}`: variable `{}` has no value", unresolved.0),
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn bool(&self, node: &Node) -> Option<bool> {
+        match self.text(node)?.trim() {
+            "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "1" => {
+                Some(true)
+            }
+            "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "0" => {
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
+    /// Hand the values that could not be resolved to the context.
+    pub fn finish(self, cx: &mut Context) {
+        for (span, what) in self.misses.into_inner() {
+            cx.not_checked(span, what);
+        }
+    }
+}
+
+/// Strings of a list (or single scalar) with their nodes, interpolated.
+pub fn strings<'n>(values: &Values, node: Option<&'n Node>) -> Vec<(&'n Node, String)> {
+    crate::parse::compose::list(node)
+        .into_iter()
+        .filter_map(|n| values.text(n).map(|t| (n, t)))
+        .collect()
+}
+
+/// The span of a mapping entry, key through value, for "a scalar setting" findings.
+pub fn entry_span(entry: &crate::parse::yaml::Entry) -> crate::source::Span {
+    entry.key.span.to(entry.value.span)
+}
+
+/// A bind mount from a compose service or a workflow job container, wherever it is written.
+pub struct BindSite {
+    pub span: crate::source::Span,
+    pub source: String,
+    pub read_only: bool,
+    /// "service `web`", "container of job `build`".
+    pub place: String,
+}
+
+/// Every host path bound into a container: compose `volumes:` (both syntaxes, `extends` and
+/// anchors applied), workflow `container.volumes`/`services.*.volumes`, and `-v`/`--volume`/
+/// `--mount` in workflow `options:`.
+pub fn bind_sites(doc: &crate::parse::Document, cx: &Context, values: &Values) -> Vec<BindSite> {
+    use crate::parse::Document;
+    let mut out = Vec::new();
+    match doc {
+        Document::Compose(root) => {
+            for service in &crate::parse::compose::services(root) {
+                for m in crate::parse::compose::mounts(&service.node, &|n| values.text(n)) {
+                    match (m.bind, m.source.clone()) {
+                        (true, Some(source)) => out.push(BindSite {
+                            span: m.source_node.span,
+                            source,
+                            read_only: m.read_only,
+                            place: format!("service `{}`", service.name),
+                        }),
+                        // A named volume whose driver binds a host directory
+                        // (`driver_opts: {o: bind, device: /path}`, or a `mountpoint`).
+                        (false, Some(name)) => {
+                            let options = root
+                                .get("volumes")
+                                .and_then(|v| v.get(&name))
+                                .and_then(|v| v.get("driver_opts"));
+                            let Some(options) = options else { continue };
+                            let binds = options
+                                .get("o")
+                                .and_then(|o| values.text(o))
+                                .is_some_and(|o| o.split(',').any(|x| x.trim() == "bind"));
+                            let device = options
+                                .get("device")
+                                .filter(|_| binds)
+                                .or_else(|| options.get("mountpoint"));
+                            if let Some(device) = device
+                                && let Some(source) = values.text(device)
+                            {
+                                out.push(BindSite {
+                                    span: device.span,
+                                    source,
+                                    read_only: m.read_only,
+                                    place: format!(
+                                        "service `{}` (through volume `{name}`)",
+                                        service.name
+                                    ),
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Document::Workflow(root) => {
+            for job in crate::parse::workflow::jobs(root) {
+                let mut containers: Vec<(&Node, String)> = Vec::new();
+                if let Some(c) = job.get("container").filter(|c| c.as_map().is_some()) {
+                    containers.push((c, format!("the container of job `{}`", job.id)));
+                }
+                for s in job.get("services").and_then(Node::as_map).unwrap_or(&[]) {
+                    if s.value.as_map().is_some() {
+                        containers.push((
+                            &s.value,
+                            format!(
+                                "the service container `{}` of job `{}`",
+                                s.key_str().unwrap_or(""),
+                                job.id
+                            ),
+                        ));
+                    }
+                }
+                for (container, place) in containers {
+                    for m in crate::parse::compose::mounts(container, &|n| values.text(n)) {
+                        if let (true, Some(source)) = (m.bind, m.source.clone()) {
+                            out.push(BindSite {
+                                span: m.item.span,
+                                source,
+                                read_only: m.read_only,
+                                place: place.clone(),
+                            });
+                        }
+                    }
+                    let Some(options) = container.get("options") else {
+                        continue;
+                    };
+                    let Some(text) = options.as_str() else {
+                        continue;
+                    };
+                    let tokens = option_tokens(text);
+                    for (i, (token, range)) in tokens.iter().enumerate() {
+                        let (value, value_range) = match token.as_str() {
+                            "-v" | "--volume" | "--mount" => match tokens.get(i + 1) {
+                                Some((v, r)) => (v.clone(), r.clone()),
+                                None => continue,
+                            },
+                            t if t.starts_with("--volume=") || t.starts_with("--mount=") => {
+                                let eq = t.find('=').unwrap_or(0) + 1;
+                                (t[eq..].to_string(), range.start + eq..range.end)
+                            }
+                            _ => continue,
+                        };
+                        let (source, read_only) = if token.starts_with("--mount") {
+                            let fields: Vec<&str> = value.split(',').collect();
+                            let source = fields.iter().find_map(|f| {
+                                f.strip_prefix("source=").or_else(|| f.strip_prefix("src="))
+                            });
+                            let bind = fields.contains(&"type=bind");
+                            match source {
+                                Some(s) if bind => (
+                                    s.to_string(),
+                                    fields.iter().any(|f| {
+                                        *f == "readonly" || *f == "ro" || *f == "readonly=true"
+                                    }),
+                                ),
+                                _ => continue,
+                            }
+                        } else {
+                            let mut parts = value.splitn(3, ':');
+                            let source = parts.next().unwrap_or("").to_string();
+                            if parts.next().is_none()
+                                || !crate::parse::compose::is_host_path(&source)
+                            {
+                                continue;
+                            }
+                            let ro = parts
+                                .next()
+                                .is_some_and(|o| o.split(',').any(|x| x == "ro"));
+                            (source, ro)
+                        };
+                        out.push(BindSite {
+                            span: options.subspan(&cx.file.text, value_range),
+                            source,
+                            read_only,
+                            place: place.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// A host path with `~`, `$HOME`-style prefixes and `/./`, `//`, trailing `/` normalised.
+pub fn normalise_host_path(path: &str) -> String {
+    let mut p = path.trim().to_string();
+    for home in ["${HOME}", "$HOME", "${HOME:-~}"] {
+        if let Some(rest) = p.strip_prefix(home) {
+            p = format!("~{rest}");
+        }
+    }
+    let absolute = p.starts_with('/');
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// Where a port finding points: the long syntax's `target:`/`host_ip:` entry when asked for and
+/// present, else the item (its first line for the long syntax).
+pub fn port_span(port: &crate::parse::compose::Port, prefer: Option<&Node>) -> crate::source::Span {
+    if let Some(node) = prefer {
+        return node.span;
+    }
+    match port.item.as_map().and_then(|m| m.first()) {
+        Some(first) => first.key.span.to(first.value.span),
+        None => port.item.span,
+    }
+}
+
+/// The Dockerfile a compose service is built from: `build: <context>` or `build.context` +
+/// `build.dockerfile`, relative to the compose file. `None` for images, Git contexts and inline
+/// Dockerfiles.
+pub fn service_dockerfile(
+    service: &crate::parse::compose::Service,
+    compose_path: &std::path::Path,
+    values: &Values,
+) -> Option<std::path::PathBuf> {
+    let build = service.get("build")?;
+    let (context, dockerfile) = match build.as_str() {
+        Some(_) => (values.text(build)?, "Dockerfile".to_string()),
+        None => {
+            if build.get("dockerfile_inline").is_some() {
+                return None;
+            }
+            let context = build
+                .get("context")
+                .map_or(Some(".".to_string()), |c| values.text(c))?;
+            let dockerfile = build
+                .get("dockerfile")
+                .map_or(Some("Dockerfile".to_string()), |d| values.text(d))?;
+            (context, dockerfile)
+        }
+    };
+    if context.contains("://")
+        || context.starts_with("git@")
+        || context.ends_with(".git")
+        || context.contains(".git#")
+    {
+        return None;
+    }
+    let base = compose_path.parent()?.join(context);
+    Some(base.join(dockerfile))
 }
 
 #[cfg(test)]

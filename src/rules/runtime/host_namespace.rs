@@ -1,0 +1,122 @@
+use super::{Values, container_options, entry_span, option_tokens};
+use crate::parse::{Document, compose, workflow};
+use crate::rules::{Context, declare_rule};
+
+const KEYS: &[(&str, &str)] = &[
+    ("network_mode", "network"),
+    ("pid", "process"),
+    ("ipc", "IPC"),
+    ("userns_mode", "user"),
+    ("uts", "UTS (hostname)"),
+    ("cgroup", "cgroup"),
+];
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a container that shares a namespace with the host: compose `network_mode: host`,
+    /// `pid: host`, `ipc: host`, `userns_mode: host`, `uts: host`, `cgroup: host` (after
+    /// interpolation and `extends`), and workflow job containers whose `options:` contain
+    /// `--network host`, `--net=host`, `--pid host`, `--ipc host`, `--userns host`,
+    /// `--uts host` or `--cgroupns host`.
+    ///
+    /// ## Why is this bad?
+    /// Namespaces are what make a container a container. Sharing the host's network exposes
+    /// every host-local service (metadata endpoints, databases bound to localhost) and lets the
+    /// container sniff or bind host ports; the PID namespace lets it see and signal host
+    /// processes; IPC, user and UTS sharing remove further isolation (CIS Docker Benchmark 5.10,
+    /// 5.16, 5.17, 5.21, 5.31).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   monitor:
+    ///     image: example/monitor:3.1@sha256:0d2e4d1b3b3f9f0e6a1c2b7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f
+    ///     network_mode: host
+    ///     pid: host
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// services:
+    ///   monitor:
+    ///     image: example/monitor:3.1@sha256:0d2e4d1b3b3f9f0e6a1c2b7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f
+    ///     ports: ["127.0.0.1:9100:9100"]
+    /// ```
+    pub static HOST_NAMESPACE = {
+        id: "host-namespace",
+        summary: "container shares a host namespace",
+        level: Warning,
+        kinds: [Compose, Workflow],
+        tags: ["security", "hardening"],
+        security_severity: Some("6.5"),
+        check: Some(check),
+    }
+}
+
+fn check(doc: &Document, cx: &mut Context) {
+    let mut reports = Vec::new();
+    match doc {
+        Document::Compose(root) => {
+            let values = Values::new(cx);
+            for service in &compose::services(root) {
+                for (key, what) in KEYS {
+                    if let Some(entry) = service.entry(key)
+                        && values.text(&entry.value).as_deref() == Some("host")
+                    {
+                        reports.push((
+                            entry_span(entry),
+                            format!(
+                                "Service `{}` shares the host's {what} namespace (`{key}: host`)",
+                                service.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            values.finish(cx);
+        }
+        Document::Workflow(root) => {
+            for job in workflow::jobs(root) {
+                for options in container_options(&job) {
+                    let Some(text) = options.as_str() else {
+                        continue;
+                    };
+                    let tokens = option_tokens(text);
+                    for (i, (token, range)) in tokens.iter().enumerate() {
+                        let (flag, value, end) = match token.split_once('=') {
+                            Some((f, v)) => (f, v.to_string(), range.end),
+                            None => match tokens.get(i + 1) {
+                                Some((v, r)) => (token.as_str(), v.clone(), r.end),
+                                None => continue,
+                            },
+                        };
+                        let what = match flag {
+                            "--network" | "--net" => "network",
+                            "--pid" => "process",
+                            "--ipc" => "IPC",
+                            "--userns" => "user",
+                            "--uts" => "UTS (hostname)",
+                            "--cgroupns" => "cgroup",
+                            _ => continue,
+                        };
+                        if value == "host" {
+                            let span = options.subspan(&cx.file.text, range.start..end);
+                            reports.push((
+                                span,
+                                format!(
+                                    "A container of job `{}` shares the host's {what} namespace",
+                                    job.id
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    for (span, message) in reports {
+        cx.report(span, message)
+            .help("remove the setting: publish the ports the service needs instead of sharing the host's network, and keep its own process, IPC and user namespaces");
+    }
+}

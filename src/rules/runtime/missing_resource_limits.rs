@@ -1,0 +1,94 @@
+use crate::parse::{Document, compose};
+use crate::rules::{Context, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a compose service without a memory limit, a CPU limit or a process (pids) limit;
+    /// one finding per service, at its name, naming the limits that are missing. A limit counts
+    /// when set at the service level (`mem_limit`, `cpus` or `cpu_quota`, `pids_limit`) or under
+    /// `deploy.resources.limits` (`memory`, `cpus`, `pids`), whatever the obsolete `version:`
+    /// key says. `pids_limit: -1` and `cpus: 0` mean "unlimited" and do not count.
+    ///
+    /// ## Why is this bad?
+    /// One runaway or compromised container can take all the host's memory, CPU or process
+    /// slots — a fork bomb needs no privileges — and starve every other service (CIS Docker
+    /// Benchmark 5.11, 5.12, 5.29).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   worker:
+    ///     image: example/worker:4.2@sha256:0d2e4d1b3b3f9f0e6a1c2b7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// services:
+    ///   worker:
+    ///     image: example/worker:4.2@sha256:0d2e4d1b3b3f9f0e6a1c2b7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f
+    ///     deploy:
+    ///       resources:
+    ///         limits: {memory: 512m, cpus: "1.0", pids: 256}
+    /// ```
+    pub static MISSING_RESOURCE_LIMITS = {
+        id: "missing-resource-limits",
+        summary: "container has no memory, CPU or process limit",
+        level: Note,
+        kinds: [Compose],
+        tags: ["security", "availability"],
+        security_severity: Some("2.0"),
+        check: Some(check),
+    }
+}
+
+fn check(doc: &Document, cx: &mut Context) {
+    let Document::Compose(root) = doc else { return };
+    let mut reports = Vec::new();
+    for service in &compose::services(root) {
+        let limits = service
+            .get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get("limits"));
+        let set = |service_keys: &[&str], limit_key: &str| {
+            let unlimited = |v: &str| matches!(v.trim(), "-1" | "0" | "0.0" | "0.000" | "");
+            service_keys.iter().any(|k| {
+                service
+                    .get(k)
+                    .and_then(|n| n.as_str())
+                    .is_some_and(|v| !unlimited(v))
+            }) || limits
+                .and_then(|l| l.get(limit_key))
+                .and_then(|n| n.as_str())
+                .is_some_and(|v| !unlimited(v))
+        };
+        let mut missing = Vec::new();
+        if !set(&["mem_limit"], "memory") {
+            missing.push("memory");
+        }
+        if !set(&["cpus", "cpu_quota"], "cpus") {
+            missing.push("CPU");
+        }
+        if !set(&["pids_limit"], "pids") {
+            missing.push("process (pids)");
+        }
+        if !missing.is_empty() {
+            reports.push((
+                service.key.span,
+                format!("Service `{}` has no {} limit", service.name, join(&missing)),
+            ));
+        }
+    }
+    for (span, message) in reports {
+        cx.report(span, message)
+            .help("set `deploy.resources.limits` (`memory`, `cpus`, `pids`) or `mem_limit`, `cpus` and `pids_limit`");
+    }
+}
+
+fn join(items: &[&str]) -> String {
+    match items {
+        [one] => one.to_string(),
+        [a, b] => format!("{a} or {b}"),
+        [rest @ .., last] => format!("{}, or {last}", rest.join(", ")),
+        [] => String::new(),
+    }
+}
