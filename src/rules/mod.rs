@@ -204,6 +204,10 @@ pub struct Project {
     pub options: HashMap<&'static str, HashMap<String, Vec<String>>>,
     /// Paths are displayed relative to this folder (see `discover::display_path`).
     pub cwd: std::path::PathBuf,
+    /// Other YAML files rules consult (compose overrides, `extends: {file}`), read once each.
+    pub yaml_files: std::sync::Mutex<
+        HashMap<std::path::PathBuf, Option<std::sync::Arc<crate::parse::yaml::Node>>>,
+    >,
     /// What compose services built from a Dockerfile need to know of it, read once per file.
     pub dockerfiles:
         std::sync::Mutex<HashMap<std::path::PathBuf, Option<std::sync::Arc<DockerfileFacts>>>>,
@@ -221,6 +225,20 @@ pub struct DockerfileFacts {
 }
 
 impl Project {
+    /// Parse the YAML file at `path` (cached); `None` when it cannot be read or parsed.
+    pub fn yaml_file(&self, path: &Path) -> Option<std::sync::Arc<crate::parse::yaml::Node>> {
+        let key = path.to_path_buf();
+        if let Some(cached) = self.yaml_files.lock().ok()?.get(&key) {
+            return cached.clone();
+        }
+        let node = crate::scan::read(path, 10 * 1024 * 1024)
+            .ok()
+            .and_then(|text| crate::parse::yaml::parse(&text).ok().flatten())
+            .map(std::sync::Arc::new);
+        self.yaml_files.lock().ok()?.insert(key, node.clone());
+        node
+    }
+
     /// Read and summarise the Dockerfile at `path` (cached). `None` when it cannot be read or
     /// has no build stage.
     pub fn dockerfile_facts(&self, path: &Path) -> Option<std::sync::Arc<DockerfileFacts>> {

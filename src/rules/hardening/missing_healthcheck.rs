@@ -98,9 +98,17 @@ pub fn healthcheck(
 
 fn check_compose(root: &crate::parse::yaml::Node, cx: &mut Context) {
     use crate::rules::runtime::{Values, entry_span, service_dockerfile, strings};
+    if crate::rules::runtime::is_override_file(cx.path) {
+        return;
+    }
     let values = Values::new(cx);
     let mut reports = Vec::new();
     for service in &crate::parse::compose::services(root) {
+        if crate::rules::runtime::Elsewhere::new(cx, service, &values)
+            .sets(|s| s.get("healthcheck").is_some())
+        {
+            continue;
+        }
         if let Some(healthcheck) = service.get("healthcheck") {
             if let Some(entry) = healthcheck.entry("disable")
                 && values.bool(&entry.value) == Some(true)

@@ -149,6 +149,12 @@ fn check_compose(root: &crate::parse::yaml::Node, cx: &mut Context) {
             }
             continue;
         }
+        if crate::rules::runtime::is_override_file(cx.path)
+            || crate::rules::runtime::Elsewhere::new(cx, service, &values)
+                .sets(|s| s.get("user").is_some())
+        {
+            continue;
+        }
         let Some(path) = service_dockerfile(service, cx.path, &values) else {
             continue;
         };

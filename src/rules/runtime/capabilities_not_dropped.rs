@@ -41,10 +41,19 @@ declare_rule! {
 
 fn check(doc: &Document, cx: &mut Context) {
     let Document::Compose(root) = doc else { return };
+    // An override file only adds to its base: what is missing is the base file's to report.
+    let partial = super::is_override_file(cx.path);
     let values = Values::new(cx);
     let mut reports = Vec::new();
     for service in &compose::services(root) {
+        let elsewhere = super::Elsewhere::new(cx, service, &values);
+        let drops_all = |s: &crate::parse::yaml::Node| {
+            compose::list(s.get("cap_drop"))
+                .iter()
+                .any(|n| n.as_str().is_some_and(|c| normalise(c) == "ALL"))
+        };
         match service.entry("cap_drop") {
+            None if partial || elsewhere.sets(drops_all) => {}
             None => reports.push((
                 service.key.span,
                 format!(

@@ -43,23 +43,16 @@ declare_rule! {
 
 fn check(doc: &Document, cx: &mut Context) {
     let Document::Compose(root) = doc else { return };
+    if super::is_override_file(cx.path) {
+        return;
+    }
+    let values = super::Values::new(cx);
     let mut reports = Vec::new();
     for service in &compose::services(root) {
-        let limits = service
-            .get("deploy")
-            .and_then(|d| d.get("resources"))
-            .and_then(|r| r.get("limits"));
+        let elsewhere = super::Elsewhere::new(cx, service, &values);
         let set = |service_keys: &[&str], limit_key: &str| {
-            let unlimited = |v: &str| matches!(v.trim(), "-1" | "0" | "0.0" | "0.000" | "");
-            service_keys.iter().any(|k| {
-                service
-                    .get(k)
-                    .and_then(|n| n.as_str())
-                    .is_some_and(|v| !unlimited(v))
-            }) || limits
-                .and_then(|l| l.get(limit_key))
-                .and_then(|n| n.as_str())
-                .is_some_and(|v| !unlimited(v))
+            let check = |node: &crate::parse::yaml::Node| has_limit(node, service_keys, limit_key);
+            check(&service.node) || elsewhere.sets(check)
         };
         let mut missing = Vec::new();
         if !set(&["mem_limit"], "memory") {
@@ -78,6 +71,7 @@ fn check(doc: &Document, cx: &mut Context) {
             ));
         }
     }
+    values.finish(cx);
     for (span, message) in reports {
         cx.report(span, message)
             .help("set `deploy.resources.limits` (`memory`, `cpus`, `pids`) or `mem_limit`, `cpus` and `pids_limit`");
@@ -91,4 +85,23 @@ fn join(items: &[&str]) -> String {
         [rest @ .., last] => format!("{}, or {last}", rest.join(", ")),
         [] => String::new(),
     }
+}
+
+/// A limit set at the service level (`service_keys`) or under `deploy.resources.limits`;
+/// `-1` and `0` mean unlimited.
+fn has_limit(service: &crate::parse::yaml::Node, service_keys: &[&str], limit_key: &str) -> bool {
+    let unlimited = |v: &str| matches!(v.trim(), "-1" | "0" | "0.0" | "0.000" | "");
+    let limits = service
+        .get("deploy")
+        .and_then(|d| d.get("resources"))
+        .and_then(|r| r.get("limits"));
+    service_keys.iter().any(|k| {
+        service
+            .get(k)
+            .and_then(|n| n.as_str())
+            .is_some_and(|v| !unlimited(v))
+    }) || limits
+        .and_then(|l| l.get(limit_key))
+        .and_then(|n| n.as_str())
+        .is_some_and(|v| !unlimited(v))
 }

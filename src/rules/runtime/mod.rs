@@ -357,6 +357,82 @@ pub fn service_dockerfile(
     Some(base.join(dockerfile))
 }
 
+/// Compose merges `compose.override.yaml` into `compose.yaml`, and `extends: {file: …}` pulls a
+/// base service from another file. Rules that report a *missing* setting ask here whether one of
+/// those files sets it for the service, so that hardening written there is not reported as
+/// missing. (Values found in those files are reported in their own file, never here.)
+pub struct Elsewhere {
+    services: Vec<(std::sync::Arc<Node>, String)>,
+}
+
+const BASE_NAMES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+const OVERRIDE_NAMES: &[&str] = &[
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+];
+
+/// An override file only adds to a base file: "missing" settings are the base file's to report.
+pub fn is_override_file(path: &std::path::Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().contains("override"))
+}
+
+impl Elsewhere {
+    pub fn new(
+        cx: &Context,
+        service: &crate::parse::compose::Service,
+        values: &Values,
+    ) -> Elsewhere {
+        let mut services = Vec::new();
+        let Some(dir) = cx.path.parent() else {
+            return Elsewhere { services };
+        };
+        let is_base = cx
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| BASE_NAMES.contains(&n));
+        if is_base {
+            for name in OVERRIDE_NAMES {
+                let path = dir.join(name);
+                if path.is_file()
+                    && let Some(root) = cx.project.yaml_file(&path)
+                {
+                    services.push((root, service.name.to_string()));
+                }
+            }
+        }
+        if let Some(file) = service.extends_file.and_then(|f| values.text(f)) {
+            let base = service
+                .get("extends")
+                .and_then(|e| e.get("service"))
+                .and_then(|s| values.text(s))
+                .unwrap_or_else(|| service.name.to_string());
+            if let Some(root) = cx.project.yaml_file(&dir.join(file)) {
+                services.push((root, base));
+            }
+        }
+        Elsewhere { services }
+    }
+
+    /// Does any of those files set something for this service that `test` accepts?
+    pub fn sets(&self, test: impl Fn(&Node) -> bool) -> bool {
+        self.services.iter().any(|(root, name)| {
+            root.get("services")
+                .and_then(|s| s.get(name))
+                .is_some_and(&test)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,10 +42,29 @@ declare_rule! {
 
 fn check(doc: &Document, cx: &mut Context) {
     let Document::Compose(root) = doc else { return };
+    // An override file only adds to its base: what is missing is the base file's to report.
+    let partial = super::is_override_file(cx.path);
     let values = Values::new(cx);
     let mut reports = Vec::new();
     for service in &compose::services(root) {
+        let elsewhere = super::Elsewhere::new(cx, service, &values);
+        let sets_it = |s: &crate::parse::yaml::Node| {
+            compose::list(s.get("security_opt")).iter().any(|n| {
+                n.as_str().is_some_and(|o| {
+                    let o = o.trim().to_ascii_lowercase();
+                    o == "no-new-privileges"
+                        || o == "no-new-privileges:true"
+                        || o == "no-new-privileges=true"
+                })
+            })
+        };
+        if elsewhere.sets(sets_it) {
+            continue;
+        }
         let Some(entry) = service.entry("security_opt") else {
+            if partial {
+                continue;
+            }
             reports.push((
                 service.key.span,
                 format!(
@@ -70,7 +89,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 _ => {}
             }
         }
-        if !set && !reports.iter().any(|(s, _)| entry.value.span.contains(*s)) {
+        if !set && !partial && !reports.iter().any(|(s, _)| entry.value.span.contains(*s)) {
             reports.push((
                 entry.key.span,
                 format!(

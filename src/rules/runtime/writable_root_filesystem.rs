@@ -41,10 +41,16 @@ declare_rule! {
 
 fn check(doc: &Document, cx: &mut Context) {
     let Document::Compose(root) = doc else { return };
+    // An override file only adds to its base: what is missing is the base file's to report.
+    let partial = super::is_override_file(cx.path);
     let values = Values::new(cx);
     let mut reports = Vec::new();
     for service in &compose::services(root) {
+        let elsewhere = super::Elsewhere::new(cx, service, &values);
         match service.entry("read_only") {
+            None if partial
+                || elsewhere
+                    .sets(|s| s.get("read_only").and_then(|r| r.as_bool()) == Some(true)) => {}
             None => reports.push((
                 service.key.span,
                 format!(
