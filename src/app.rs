@@ -128,8 +128,8 @@ fn run_scan(args: ScanArgs) -> u8 {
             out.flush()
         }),
         None => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            // Stdout is line-buffered; one buffer for the whole report saves a write per line.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             report::render(args.format, &report, &cx, &mut out).and_then(|_| out.flush())
         }
     };

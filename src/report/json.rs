@@ -1,4 +1,5 @@
 //! Portcullis' JSON output; its shape is documented in docs/json-output.md and only grows.
+//! Findings are written one at a time, so memory does not grow with a second copy of them.
 
 use std::io::{self, Write};
 
@@ -8,24 +9,7 @@ use super::{RenderContext, VERSION};
 use crate::finding::{Level, Report};
 
 pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
-    let findings: Vec<_> = report
-        .findings
-        .iter()
-        .map(|f| {
-            json!({
-                "rule": f.rule.id,
-                "level": f.level,
-                "path": f.location.path,
-                "start": f.location.start,
-                "end": f.location.end,
-                "message": f.message,
-                "help": f.help,
-                "fingerprint": f.fingerprint,
-                "related": f.related,
-            })
-        })
-        .collect();
-    let doc = json!({
+    let head = json!({
         "version": 1,
         "tool": {"name": "portcullis", "version": VERSION},
         "summary": {
@@ -38,9 +22,31 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
             "baselined": report.baselined,
             "not_checked": report.not_checked,
         },
-        "findings": findings,
-        "notifications": report.notifications,
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    // The head without its closing brace, then the findings array, then the notifications.
+    let head = serde_json::to_string_pretty(&head)?;
+    out.write_all(head[..head.len() - 2].as_bytes())?;
+    out.write_all(b",\n  \"findings\": [")?;
+    for (i, f) in report.findings.iter().enumerate() {
+        let finding = json!({
+            "rule": f.rule.id,
+            "level": f.level,
+            "path": f.location.path,
+            "start": f.location.start,
+            "end": f.location.end,
+            "message": f.message,
+            "help": f.help,
+            "fingerprint": f.fingerprint,
+            "related": f.related,
+        });
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut *out, &finding)?;
+    }
+    out.write_all(if report.findings.is_empty() {
+        b"],\n  \"notifications\": "
+    } else {
+        b"\n  ],\n  \"notifications\": "
+    })?;
+    serde_json::to_writer(&mut *out, &report.notifications)?;
+    out.write_all(b"\n}\n")
 }
