@@ -25,7 +25,7 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
     });
     // The head without its closing brace, then the findings array, then the notifications.
     let head = serde_json::to_string_pretty(&head)?;
-    out.write_all(head[..head.len() - 2].as_bytes())?;
+    out.write_all(&head.as_bytes()[..head.len() - 2])?;
     out.write_all(b",\n  \"findings\": [")?;
     for (i, f) in report.findings.iter().enumerate() {
         let finding = json!({
