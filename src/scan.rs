@@ -41,7 +41,7 @@ impl ScanOptions {
 }
 
 pub fn scan(options: &ScanOptions) -> Report {
-    let files = discover::discover(&options.roots, &options.config.exclude, &options.cwd);
+    let mut files = discover::discover(&options.roots, &options.config.exclude, &options.cwd);
 
     // `.env` files are read first: compose interpolation needs them. Their text is kept and
     // scanned from memory, so each file is still read once.
@@ -62,6 +62,7 @@ pub fn scan(options: &ScanOptions) -> Report {
         }
         early.insert(file.path.clone(), text);
     }
+    include_referenced_compose_files(&mut files, &mut early, options);
 
     let outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -101,6 +102,61 @@ pub fn scan(options: &ScanOptions) -> Report {
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report
+}
+
+/// Compose files named by another compose file's `include:` or `extends: {file}` are compose
+/// files whatever their name: add them to the scan (once, and only inside the scan roots).
+/// Their text is kept, so each is still read once.
+fn include_referenced_compose_files(
+    files: &mut Vec<Discovered>,
+    early: &mut HashMap<PathBuf, Result<String, String>>,
+    options: &ScanOptions,
+) {
+    let roots: Vec<PathBuf> = options
+        .roots
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .collect();
+    let mut known: HashSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+        .collect();
+    let mut queue: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::Compose)
+        .map(|f| f.path.clone())
+        .collect();
+    while let Some(path) = queue.pop() {
+        let text = early
+            .entry(path.clone())
+            .or_insert_with(|| read(&path, options.config.max_file_size));
+        let Ok(text) = text else { continue };
+        let Some(dir) = path.parent() else { continue };
+        let Ok(Some(root)) = parse::yaml::parse(text) else {
+            continue;
+        };
+        for reference in parse::compose::referenced_files(&root) {
+            let candidate = dir.join(reference);
+            let Ok(canonical) = std::fs::canonicalize(&candidate) else {
+                continue;
+            };
+            let inside = roots.iter().any(|r| canonical.starts_with(r));
+            if !inside || !canonical.is_file() || !known.insert(canonical) {
+                continue;
+            }
+            let display = discover::display_path(&candidate, dir, &options.cwd);
+            if options.config.exclude.is_match(&display) {
+                continue;
+            }
+            files.push(Discovered {
+                path: candidate.clone(),
+                display,
+                kind: FileKind::Compose,
+            });
+            queue.push(candidate);
+        }
+    }
+    files.sort_by(|a, b| a.display.cmp(&b.display));
 }
 
 /// Read a file as UTF-8 text, or say why it cannot be scanned.

@@ -113,6 +113,36 @@ pub fn merge(base: &Node, over: &Node) -> Node {
     }
 }
 
+/// Files a compose file loads: `include:` entries (a path, or `path:` as one path or a list)
+/// and `extends: {file}` of its services. Remote (`://`, `git@`) and interpolated paths are
+/// left out.
+pub fn referenced_files(root: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in list(root.get("include")) {
+        match item.get("path") {
+            Some(path) => out.extend(
+                list(Some(path))
+                    .iter()
+                    .filter_map(|p| p.as_str())
+                    .map(str::to_string),
+            ),
+            None => out.extend(item.as_str().map(str::to_string)),
+        }
+    }
+    for entry in root.get("services").and_then(Node::as_map).unwrap_or(&[]) {
+        if let Some(file) = entry
+            .value
+            .get("extends")
+            .and_then(|e| e.get("file"))
+            .and_then(Node::as_str)
+        {
+            out.push(file.to_string());
+        }
+    }
+    out.retain(|p| !p.contains("://") && !p.starts_with("git@") && !p.contains('$'));
+    out
+}
+
 /// A published or exposed port, from the short (`"127.0.0.1:8080:80/tcp"`) or long syntax.
 #[derive(Debug, Clone)]
 pub struct Port<'a> {
