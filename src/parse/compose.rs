@@ -213,11 +213,14 @@ pub fn ports<'a>(service: &'a Node, value: &dyn Fn(&'a Node) -> Option<String>) 
                 .get("host_ip")
                 .and_then(value)
                 .map(|ip| ip.trim_matches(['[', ']']).to_string());
-            if let Some(p) = published.clone()
-                && let Some((ip, port)) = p.rsplit_once(':')
-            {
-                host_ip = host_ip.or_else(|| Some(ip.trim_matches(['[', ']']).to_string()));
-                published = Some(port.to_string());
+            if let Some(p) = published.clone() {
+                if let Some((ip, port)) = p.rsplit_once(':') {
+                    host_ip = host_ip.or_else(|| Some(ip.trim_matches(['[', ']']).to_string()));
+                    published = Some(port.to_string());
+                } else if p.parse::<std::net::Ipv4Addr>().is_ok() {
+                    host_ip = host_ip.or(Some(p));
+                    published = None;
+                }
             }
             out.push(Port {
                 item,
