@@ -34,7 +34,7 @@ fn sample_repo() -> tempfile::TempDir {
     write(
         root,
         ".github/workflows/ci.yml",
-        "on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    permissions: {contents: read}\n    steps:\n      - uses: actions/checkout@v4\n        with: {persist-credentials: false}\n",
     );
     write(root, "README.md", "not scanned\n");
     dir
@@ -99,7 +99,7 @@ fn human_output_and_exit_codes() {
         Some(0),
         "a warning does not fail the default threshold"
     );
-    assert!(stdout(&out).contains(".github/workflows/ci.yml:6:32"));
+    assert!(stdout(&out).contains(".github/workflows/ci.yml:7:32"));
 }
 
 #[test]

@@ -4,6 +4,7 @@ pub mod compose;
 pub mod compose_keys;
 pub mod dockerfile;
 pub mod env;
+pub mod expr;
 pub mod image;
 pub mod interpolate;
 pub mod shell;

@@ -83,3 +83,45 @@ pub fn job_images<'a>(job: &Job<'a>) -> Vec<(&'a Node, String)> {
     }
     out
 }
+
+/// A workflow's triggers with the span to report them at: the trigger's key in the mapping
+/// form, the `on:` key for the scalar and list forms.
+pub fn triggers(root: &Node) -> Vec<(String, crate::source::Span)> {
+    // YAML 1.1 loaders read `on` as `true`; GitHub reads the key `on`.
+    let Some(entry) = root.entry("on").or_else(|| root.entry("true")) else {
+        return Vec::new();
+    };
+    let on = entry.key.span;
+    match &entry.value.value {
+        crate::parse::yaml::Value::Scalar(s) => vec![(s.text.clone(), on)],
+        crate::parse::yaml::Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(|t| (t.to_string(), on)))
+            .collect(),
+        crate::parse::yaml::Value::Map(entries) => {
+            let flow = !entry.value.span.is_empty()
+                && !entries.is_empty()
+                && entry.value.span.start < entries[0].key.span.start;
+            entries
+                .iter()
+                .filter_map(|e| {
+                    e.key_str()
+                        .map(|k| (k.to_string(), if flow { on } else { e.key.span }))
+                })
+                .collect()
+        }
+    }
+}
+
+/// A step with the job it belongs to (`None` in a composite action).
+pub struct StepRef<'a> {
+    pub job: Option<&'a Job<'a>>,
+    pub node: &'a Node,
+}
+
+/// `uses:` of a step without its `@ref`, lower-cased: `actions/checkout`.
+pub fn action_name(step: &Node) -> Option<String> {
+    let uses = step.get("uses")?.as_str()?;
+    let name = uses.split('@').next().unwrap_or(uses);
+    Some(name.trim().to_ascii_lowercase())
+}

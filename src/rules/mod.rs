@@ -12,6 +12,7 @@ pub mod meta;
 pub mod runtime;
 pub mod secrets;
 pub mod supply_chain;
+pub mod workflow;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -131,6 +132,22 @@ pub static ALL: &[&Rule] = &[
     &runtime::mount_propagation_shared::MOUNT_PROPAGATION_SHARED,
     &runtime::oom_kill_disabled::OOM_KILL_DISABLED,
     &runtime::unknown_compose_key::UNKNOWN_COMPOSE_KEY,
+    &workflow::template_injection::TEMPLATE_INJECTION,
+    &workflow::dangerous_trigger::DANGEROUS_TRIGGER,
+    &workflow::untrusted_checkout::UNTRUSTED_CHECKOUT,
+    &workflow::excessive_permissions::EXCESSIVE_PERMISSIONS,
+    &workflow::missing_permissions::MISSING_PERMISSIONS,
+    &workflow::persisted_credentials::PERSISTED_CREDENTIALS,
+    &workflow::secrets_inherit::SECRETS_INHERIT,
+    &workflow::overprovisioned_secrets::OVERPROVISIONED_SECRETS,
+    &workflow::unredacted_secrets::UNREDACTED_SECRETS,
+    &workflow::github_env_injection::GITHUB_ENV_INJECTION,
+    &workflow::insecure_commands::INSECURE_COMMANDS,
+    &workflow::spoofable_bot_condition::SPOOFABLE_BOT_CONDITION,
+    &workflow::unsound_condition::UNSOUND_CONDITION,
+    &workflow::self_hosted_runner::SELF_HOSTED_RUNNER,
+    &workflow::debug_logging_enabled::DEBUG_LOGGING_ENABLED,
+    &workflow::cache_poisoning::CACHE_POISONING,
     &meta::parse_error::PARSE_ERROR,
     &meta::unused_ignore::UNUSED_IGNORE,
 ];

@@ -5,7 +5,8 @@ declare_rule! {
     /// ## What it does
     /// Flags `chmod` in `RUN` that gives write permission to other users: octal modes whose last
     /// digit includes write (`777`, `666`, `0757`, …) and symbolic modes `o+w`, `a+w`, `+w`,
-    /// `ugo+w`, `o=rwx`. Also `COPY --chmod=777` and `ADD --chmod=…`. Modes with the sticky bit
+    /// `ugo+w`, `o=rwx`, in Dockerfile `RUN` and in workflow `run:` steps. Also
+    /// `COPY --chmod=777` and `ADD --chmod=…`. Modes with the sticky bit
     /// (`1777`, as `/tmp` uses) are not reported. A recursive `chmod -R` says so in the message.
     ///
     /// ## Why is this bad?
@@ -29,7 +30,7 @@ declare_rule! {
         id: "world-writable",
         summary: "file permissions writable by every user",
         level: Warning,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Workflow, Action],
         tags: ["security", "hardening", "external/cwe/cwe-732"],
         security_severity: Some("5.0"),
         check: Some(check),
@@ -37,10 +38,9 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Dockerfile(file) = doc else {
-        return;
-    };
-    for (_, _, cmd) in file.run_commands() {
+    let scripts = crate::rules::supply_chain::scripts(doc, &cx.file.text);
+    let mut reports = Vec::new();
+    for cmd in crate::rules::supply_chain::commands(&scripts) {
         if cmd.program() != Some("chmod") {
             continue;
         }
@@ -50,13 +50,22 @@ fn check(doc: &Document, cx: &mut Context) {
         };
         if world_writable(&mode.text) {
             let scope = if recursive { ", recursively" } else { "" };
-            cx.report(
+            reports.push((
                 mode.span,
-                format!("`chmod {}` makes files writable by every user{scope}", mode.text),
-            )
-            .help("grant write access to the owning user or group only (`chmod 755`, `chmod 644`, or `chown` to the writer)");
+                format!(
+                    "`chmod {}` makes files writable by every user{scope}",
+                    mode.text
+                ),
+            ));
         }
     }
+    for (span, message) in reports {
+        cx.report(span, message)
+            .help("grant write access to the owning user or group only (`chmod 755`, `chmod 644`, or `chown` to the writer)");
+    }
+    let Document::Dockerfile(file) = doc else {
+        return;
+    };
     for ins in &file.instructions {
         if !matches!(ins.keyword.as_str(), "COPY" | "ADD") {
             continue;

@@ -3,7 +3,8 @@ use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Flags package installs that skip signature checks, in `RUN`:
+    /// Flags package installs that skip signature checks, in Dockerfile `RUN` and workflow
+    /// `run:` steps:
     /// - `apk add --allow-untrusted`;
     /// - `apt-get`/`apt` `--allow-unauthenticated`, `--allow-insecure-repositories`,
     ///   `--force-yes`, `-o APT::Get::AllowUnauthenticated=true`, and `[trusted=yes]` sources;
@@ -33,7 +34,7 @@ declare_rule! {
         id: "package-signature-disabled",
         summary: "package signature verification disabled",
         level: Error,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Workflow, Action],
         tags: ["security", "supply-chain", "external/cwe/cwe-347"],
         security_severity: Some("7.5"),
         check: Some(check),
@@ -66,10 +67,8 @@ const FLAGS: &[(&[&str], &[&str])] = &[
 ];
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Dockerfile(file) = doc else {
-        return;
-    };
-    for (_, _, cmd) in file.run_commands() {
+    let scripts = super::scripts(doc, &cx.file.text);
+    for cmd in super::commands(&scripts) {
         let Some(program) = cmd.program() else {
             continue;
         };

@@ -9,7 +9,8 @@ const INTERPRETERS: &[&str] = &[
 
 declare_rule! {
     /// ## What it does
-    /// Flags downloaded code that is run without verification in a `RUN` instruction:
+    /// Flags downloaded code that is run without verification, in a Dockerfile `RUN` or a
+    /// workflow or composite-action `run:` step:
     /// - `curl … | sh` and `wget -O- … | bash` (any POSIX shell or interpreter — `python`,
     ///   `perl`, `ruby`, `node`, `php` — later in the pipeline, also behind `sudo` or `env`);
     /// - `sh -c "$(curl …)"`, `eval "$(curl …)"`;
@@ -41,7 +42,7 @@ declare_rule! {
         id: "remote-script-exec",
         summary: "downloaded script run without verification",
         level: Warning,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Workflow, Action],
         tags: ["security", "supply-chain", "external/cwe/cwe-494"],
         security_severity: Some("7.0"),
         check: Some(check),
@@ -49,12 +50,9 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Dockerfile(file) = doc else {
-        return;
-    };
-    for ins in &file.instructions {
-        if let Some(script) = &ins.script {
-            for (download, runner) in remote_executions(script) {
+    for script in super::scripts(doc, &cx.file.text) {
+        {
+            for (download, runner) in remote_executions(&script) {
                 let d = &script.commands[download];
                 let r = &script.commands[runner];
                 // `curl … | sh` reads left to right; `sh -c "$(curl …)"` has the runner first.

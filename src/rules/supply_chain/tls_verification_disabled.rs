@@ -7,12 +7,13 @@ use crate::source::Span;
 declare_rule! {
     /// ## What it does
     /// Flags TLS certificate verification turned off in a Dockerfile:
-    /// - commands in `RUN`: `curl -k`/`--insecure` (also inside flag clusters such as `-fsSLk`),
+    /// - commands in Dockerfile `RUN` and workflow `run:` steps: `curl -k`/`--insecure` (also inside flag clusters such as `-fsSLk`),
     ///   `wget --no-check-certificate`, `pip … --trusted-host`, `npm`/`yarn`/`pnpm config set
     ///   strict-ssl false` and `--strict-ssl=false`, `git -c http.sslVerify=false` and
     ///   `git config http.sslVerify false`, `composer config disable-tls true`, and
     ///   `sslverify=0`/`Verify-Peer=false` written into package-manager configuration;
-    /// - environment variables set by `ENV`, `ARG` defaults, or `VAR=…`/`export VAR=…` in `RUN`:
+    /// - environment variables set by `ENV`, `ARG` defaults, `VAR=…`/`export VAR=…` in `RUN` or
+    ///   `run:`, a workflow's `env:` (any level) or a compose service's `environment:`:
     ///   `NODE_TLS_REJECT_UNAUTHORIZED=0`, `PYTHONHTTPSVERIFY=0`, `GIT_SSL_NO_VERIFY`,
     ///   `NPM_CONFIG_STRICT_SSL=false`, `PIP_TRUSTED_HOST`, `GOINSECURE`, `GOFLAGS=-insecure`,
     ///   and `CURL_CA_BUNDLE`/`REQUESTS_CA_BUNDLE` set empty.
@@ -40,7 +41,7 @@ declare_rule! {
         id: "tls-verification-disabled",
         summary: "TLS certificate verification disabled",
         level: Error,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Workflow, Action, Compose],
         tags: ["security", "supply-chain", "external/cwe/cwe-295"],
         security_severity: Some("7.5"),
         check: Some(check),
@@ -50,20 +51,45 @@ declare_rule! {
 const HELP: &str = "keep certificate checks on; if a private certificate authority is involved, add it to the trust store (`update-ca-certificates`) or point the tool at it";
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Dockerfile(file) = doc else {
-        return;
-    };
-    for ins in &file.instructions {
-        for (name, value, span) in Dockerfile::assignments(ins) {
-            if let Some(value) = value
-                && let Some(why) = insecure_env(&name, &value)
-            {
-                cx.report(span, format!("`{} {name}={value}` {why}", ins.keyword))
-                    .help(HELP);
+    if let Document::Dockerfile(file) = doc {
+        for ins in &file.instructions {
+            for (name, value, span) in Dockerfile::assignments(ins) {
+                if let Some(value) = value
+                    && let Some(why) = insecure_env(&name, &value)
+                {
+                    cx.report(span, format!("`{} {name}={value}` {why}", ins.keyword))
+                        .help(HELP);
+                }
             }
         }
     }
-    for (_, _, cmd) in file.run_commands() {
+    // Workflow `env:` maps and compose `environment:` (map and list forms).
+    let mut env_reports = Vec::new();
+    let mut check_env = |env: &crate::parse::yaml::Node| {
+        for (name, value, span) in env_pairs(env) {
+            if let Some(why) = insecure_env(&name, &value) {
+                env_reports.push((span, format!("`{name}={value}` {why}")));
+            }
+        }
+    };
+    match doc {
+        Document::Workflow(_) | Document::Action(_) => crate::rules::workflow::env_maps(doc)
+            .into_iter()
+            .for_each(&mut check_env),
+        Document::Compose(root) => {
+            for service in &crate::parse::compose::services(root) {
+                if let Some(env) = service.get("environment") {
+                    check_env(env);
+                }
+            }
+        }
+        _ => {}
+    }
+    for (span, message) in env_reports {
+        cx.report(span, message).help(HELP);
+    }
+    let scripts = super::scripts(doc, &cx.file.text);
+    for cmd in super::commands(&scripts) {
         let exported = cmd.program().is_some_and(|p| matches!(p, "export" | "env"));
         let assignments = cmd
             .assignments
@@ -199,4 +225,26 @@ fn insecure_command(cmd: &Command) -> Option<(Span, String)> {
         }
     }
     None
+}
+
+/// `KEY: value` entries of an `env:`/`environment:` map, or `KEY=value` items of a list:
+/// (name, value, span of the setting).
+fn env_pairs(env: &crate::parse::yaml::Node) -> Vec<(String, String, Span)> {
+    if let Some(entries) = env.as_map() {
+        return entries
+            .iter()
+            .filter_map(|e| {
+                let value = e.value.as_scalar().map(|s| s.text.clone())?;
+                Some((e.key_str()?.to_string(), value, e.key.span.to(e.value.span)))
+            })
+            .collect();
+    }
+    env.as_seq()
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|item| {
+            let (name, value) = item.as_str()?.split_once('=')?;
+            Some((name.to_string(), value.to_string(), item.span))
+        })
+        .collect()
 }

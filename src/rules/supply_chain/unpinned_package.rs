@@ -19,7 +19,8 @@ declare_rule! {
     /// `pip install pkg=1.2` (a single `=`) is invalid pip syntax that fails the build, so it is
     /// not reported as unpinned; ranges such as `pkg>=1.2` are.
     ///
-    /// Words with variables (`$PACKAGES`) are not guessed at. Flags that take a value (`-t`,
+    /// In workflows and composite actions the same is checked in `run:` steps that use a POSIX
+    /// shell. Words with variables (`$PACKAGES`) are not guessed at. Flags that take a value (`-t`,
     /// `--virtual`, `-i`, `--target`…) are skipped with their value.
     ///
     /// ## Why is this bad?
@@ -42,7 +43,7 @@ declare_rule! {
         id: "unpinned-package",
         summary: "package installed without a version",
         level: Note,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Workflow, Action],
         tags: ["security", "supply-chain", "reproducibility"],
         security_severity: Some("2.0"),
         check: Some(check),
@@ -50,20 +51,23 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Dockerfile(file) = doc else {
-        return;
-    };
-    for (_, _, cmd) in file.run_commands() {
+    let scripts = super::scripts(doc, &cx.file.text);
+    let mut reports = Vec::new();
+    for cmd in super::commands(&scripts) {
         for (manager, word, hint) in unpinned(cmd) {
-            cx.report(
+            reports.push((
                 word.span,
                 format!(
                     "`{}` is installed without a version (`{manager}`)",
                     word.text
                 ),
-            )
-            .help(format!("pin the version: {hint}"));
+                hint,
+            ));
         }
+    }
+    for (span, message, hint) in reports {
+        cx.report(span, message)
+            .help(format!("pin the version: {hint}"));
     }
 }
 

@@ -1,0 +1,241 @@
+//! GitHub Actions workflows and action metadata: injection, triggers, tokens, runners.
+
+pub mod cache_poisoning;
+pub mod dangerous_trigger;
+pub mod debug_logging_enabled;
+pub mod excessive_permissions;
+pub mod github_env_injection;
+pub mod insecure_commands;
+pub mod missing_permissions;
+pub mod overprovisioned_secrets;
+pub mod persisted_credentials;
+pub mod secrets_inherit;
+pub mod self_hosted_runner;
+pub mod spoofable_bot_condition;
+pub mod template_injection;
+pub mod unredacted_secrets;
+pub mod unsound_condition;
+pub mod untrusted_checkout;
+
+use crate::parse::Document;
+use crate::parse::expr::{Expr, find_all};
+use crate::parse::workflow;
+use crate::parse::yaml::{Node, Value};
+use crate::source::Span;
+
+/// Contexts whose values anyone who can open an issue, a pull request or a comment (or push a
+/// branch to a fork) chooses. `*` stands for one path segment (an index or a key). Values only
+/// maintainers set (`github.event.release.*`, `workflow_dispatch` inputs, pushed tag names) and
+/// step outputs are not on the list.
+const ATTACKER_CONTROLLED: &[&str] = &[
+    "github.head_ref",
+    "github.event.issue.title",
+    "github.event.issue.body",
+    "github.event.pull_request.title",
+    "github.event.pull_request.body",
+    "github.event.pull_request.head.ref",
+    "github.event.pull_request.head.label",
+    "github.event.pull_request.head.repo.default_branch",
+    "github.event.pull_request.head.repo.description",
+    "github.event.pull_request.head.repo.homepage",
+    "github.event.comment.body",
+    "github.event.review.body",
+    "github.event.review_comment.body",
+    "github.event.discussion.title",
+    "github.event.discussion.body",
+    "github.event.pages.*.page_name",
+    "github.event.commits.*.message",
+    "github.event.commits.*.author.email",
+    "github.event.commits.*.author.name",
+    "github.event.commits.*.committer.email",
+    "github.event.commits.*.committer.name",
+    "github.event.head_commit.message",
+    "github.event.head_commit.author.email",
+    "github.event.head_commit.author.name",
+    "github.event.head_commit.committer.email",
+    "github.event.head_commit.committer.name",
+    "github.event.workflow_run.head_branch",
+    "github.event.workflow_run.head_commit.message",
+    "github.event.workflow_run.head_commit.author.email",
+    "github.event.workflow_run.head_commit.author.name",
+    "github.event.workflow_run.head_repository.description",
+    "github.event.workflow_run.pull_requests.*.head.ref",
+    "github.event.workflow.path",
+    "github.event.client_payload.*",
+];
+
+fn segments_match(pattern: &str, path: &str) -> bool {
+    let p: Vec<&str> = pattern.split('.').collect();
+    let s: Vec<&str> = path.split('.').collect();
+    // `client_payload.*` covers everything below it.
+    let open_ended = pattern.ends_with(".*") && pattern.starts_with("github.event.client_payload");
+    if open_ended {
+        return s.len() >= p.len() && p.iter().zip(&s).all(|(a, b)| *a == "*" || a == b);
+    }
+    p.len() == s.len()
+        && p.iter()
+            .zip(&s)
+            .all(|(a, b)| *a == "*" || *b == "*" || a == b)
+}
+
+/// Is the value at `path` chosen by an outsider? Also true for an object that contains such a
+/// value (`github.event.issue`, `github.event`, `github`), which `toJSON` or string conversion
+/// would expand.
+pub fn attacker_controlled(path: &str) -> bool {
+    ATTACKER_CONTROLLED
+        .iter()
+        .any(|pattern| segments_match(pattern, path) || pattern.starts_with(&format!("{path}.")))
+        && !path.starts_with("github.event.inputs")
+}
+
+/// The attacker-controlled contexts whose *value* reaches the result of `expr` (not those only
+/// compared or tested, which yield booleans): (context, byte range in the expression body).
+pub fn tainted(expr: &Expr) -> Vec<(String, std::ops::Range<usize>)> {
+    match expr {
+        Expr::Path { range, .. } => {
+            let name = expr.path_name().unwrap_or_default();
+            if attacker_controlled(&name) {
+                vec![(name, range.clone())]
+            } else {
+                Vec::new()
+            }
+        }
+        Expr::Call { name, args, .. } => match name.as_str() {
+            "format" | "join" | "tojson" | "fromjson" => args.iter().flat_map(tainted).collect(),
+            _ => Vec::new(),
+        },
+        Expr::Access { target, .. } => tainted(target),
+        Expr::Binary {
+            op: "&&" | "||",
+            left,
+            right,
+        } => {
+            let mut out = tainted(left);
+            out.extend(tainted(right));
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Every step of a workflow (with its job id) or of a composite action.
+pub fn steps(doc: &Document) -> Vec<(Option<String>, &Node)> {
+    match doc {
+        Document::Workflow(root) => workflow::jobs(root)
+            .flat_map(|job| {
+                let id = job.id.to_string();
+                job.steps()
+                    .map(move |s| (Some(id.clone()), s))
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+        Document::Action(root) => workflow::action_steps(root).map(|s| (None, s)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Triggers under which a workflow runs with a write token and secrets on code or data an
+/// outsider controls.
+pub const PRIVILEGED_TRIGGERS: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
+
+pub fn trigger_names(doc: &Document) -> Vec<String> {
+    match doc {
+        Document::Workflow(root) => workflow::triggers(root)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `${{ … }}` expressions of a scalar node, with their source spans.
+pub fn expressions(node: &Node, source: &str) -> Vec<(Span, Expr)> {
+    let Some(text) = node.as_scalar().map(|s| s.text.as_str()) else {
+        return Vec::new();
+    };
+    find_all(text)
+        .into_iter()
+        .filter_map(|e| {
+            e.expr
+                .ok()
+                .map(|x| (node.subspan(source, e.range.clone()), x))
+        })
+        .collect()
+}
+
+/// Every scalar of a tree (mapping values and sequence items, not keys).
+pub fn scalars<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+    match &node.value {
+        Value::Scalar(_) => out.push(node),
+        Value::Seq(items) => items.iter().for_each(|i| scalars(i, out)),
+        Value::Map(entries) => entries.iter().for_each(|e| scalars(&e.value, out)),
+    }
+}
+
+/// `env:` mappings at every level of a workflow or action: workflow, job, step, `runs`.
+pub fn env_maps(doc: &Document) -> Vec<&Node> {
+    let mut out = Vec::new();
+    let root = match doc {
+        Document::Workflow(root) | Document::Action(root) => root,
+        _ => return out,
+    };
+    out.extend(root.get("env"));
+    out.extend(root.get("runs").and_then(|r| r.get("env")));
+    if let Document::Workflow(root) = doc {
+        for job in workflow::jobs(root) {
+            out.extend(job.get("env"));
+            if let Some(c) = job.get("container") {
+                out.extend(c.get("env"));
+            }
+        }
+    }
+    for (_, step) in steps(doc) {
+        out.extend(step.get("env"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::expr::parse;
+
+    #[test]
+    fn attacker_controlled_contexts() {
+        for yes in [
+            "github.event.issue.title",
+            "github.head_ref",
+            "github.event.commits.*.message",
+            "github.event.pull_request.head.ref",
+            "github.event.client_payload.anything.deep",
+            "github.event.issue",
+            "github.event",
+            "github",
+        ] {
+            assert!(attacker_controlled(yes), "{yes}");
+        }
+        for no in [
+            "github.event.pull_request.head.sha",
+            "github.sha",
+            "github.ref_name",
+            "github.event.release.body",
+            "github.event.inputs.name",
+            "steps.x.outputs.y",
+            "github.event.issue.number",
+        ] {
+            assert!(!attacker_controlled(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn taint_follows_values_not_tests() {
+        let t = |s: &str| tainted(&parse(s).unwrap()).len();
+        assert_eq!(t("github.event.issue.title"), 1);
+        assert_eq!(t("format('x {0}', github.event.comment.body)"), 1);
+        assert_eq!(t("github.event.pull_request.title || 'none'"), 1);
+        assert_eq!(t("toJSON(github.event)"), 1);
+        assert_eq!(t("contains(github.event.issue.title, 'bug')"), 0);
+        assert_eq!(t("github.event.issue.title == 'x'"), 0);
+        assert_eq!(t("github.event.pull_request.head.sha"), 0);
+    }
+}

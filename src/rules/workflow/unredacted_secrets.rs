@@ -1,0 +1,86 @@
+use super::{expressions, scalars};
+use crate::parse::Document;
+use crate::parse::expr::Expr;
+use crate::rules::{Context, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `fromJSON(secrets.X).field` (any property or index access on a secret parsed as
+    /// JSON), at the expression.
+    ///
+    /// ## Why is this bad?
+    /// GitHub masks a secret's exact value in logs. A field extracted from a JSON secret is a new
+    /// string the runner does not know to mask, so it is printed in clear wherever it is echoed.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// on: push
+    /// jobs:
+    ///   deploy:
+    ///     runs-on: ubuntu-24.04
+    ///     steps:
+    ///       - run: ./deploy.sh
+    ///         env:
+    ///           PASSWORD: ${{ fromJSON(secrets.DB).password }}
+    /// ```
+    ///
+    /// ## Use instead
+    /// Store each value as its own secret:
+    /// ```yaml
+    /// on: push
+    /// jobs:
+    ///   deploy:
+    ///     runs-on: ubuntu-24.04
+    ///     steps:
+    ///       - run: ./deploy.sh
+    ///         env:
+    ///           PASSWORD: ${{ secrets.DB_PASSWORD }}
+    /// ```
+    pub static UNREDACTED_SECRETS = {
+        id: "unredacted-secrets",
+        summary: "field of a JSON secret is not masked in logs",
+        level: Warning,
+        kinds: [Workflow, Action],
+        tags: ["security", "external/cwe/cwe-532"],
+        security_severity: Some("5.0"),
+        check: Some(check),
+    }
+}
+
+fn check(doc: &Document, cx: &mut Context) {
+    let root = match doc {
+        Document::Workflow(r) | Document::Action(r) => r,
+        _ => return,
+    };
+    let mut nodes = Vec::new();
+    scalars(root, &mut nodes);
+    let mut reports = Vec::new();
+    for node in nodes {
+        for (span, expr) in expressions(node, &cx.file.text) {
+            let mut found = false;
+            expr.walk(&mut |e| {
+                if let Expr::Access { target, .. } = e
+                    && let Expr::Call { name, args, .. } = target.as_ref()
+                    && name == "fromjson"
+                    && args
+                        .iter()
+                        .any(|a| a.path_name().is_some_and(|p| p.starts_with("secrets")))
+                {
+                    found = true;
+                }
+            });
+            if found {
+                reports.push(span);
+            }
+        }
+    }
+    for span in reports {
+        cx.report(
+            span,
+            "A field taken from a JSON secret is not masked in logs",
+        )
+        .help(
+            "store the field as a secret of its own, or call `::add-mask::` on it before any use",
+        );
+    }
+}
