@@ -9,7 +9,8 @@ declare_rule! {
     /// Dockerfile `FROM` (after substituting `ARG` defaults), `COPY --from=<image>` or
     /// `RUN --mount=…,from=<image>`; a compose `image:` (after interpolating `${VAR:-default}`
     /// and the project `.env`); a workflow job's `container:` or `services:` image; and
-    /// `uses: docker://…` steps.
+    /// `uses: docker://…` steps. A workflow image written as `${{ matrix.<name> }}` is checked
+    /// for every literal value of that matrix entry (including `include:` entries).
     ///
     /// `scratch`, earlier build stages (`FROM builder`), compose services that are built
     /// (`build:` names what `image:` tags) and references pinned by digest are not reported.

@@ -55,6 +55,19 @@ pub fn sites(doc: &Document, cx: &mut Context) -> Vec<ImageSite> {
         Document::Workflow(root) => {
             for job in workflow::jobs(root) {
                 for (node, place) in workflow::job_images(&job) {
+                    // `image: ${{ matrix.x }}` with a literal matrix: check every value.
+                    if let Some(values) = matrix_values(&job, node) {
+                        for value in values {
+                            yaml_site(
+                                value,
+                                &format!("{place}, from the matrix"),
+                                false,
+                                cx,
+                                &mut out,
+                            );
+                        }
+                        continue;
+                    }
                     yaml_site(node, &place, false, cx, &mut out);
                 }
             }
@@ -74,6 +87,35 @@ pub fn sites(doc: &Document, cx: &mut Context) -> Vec<ImageSite> {
         Document::Env(_) | Document::Dockerignore | Document::Unparsed => {}
     }
     out
+}
+
+/// The literal values of `matrix.<name>` when `node` is exactly `${{ matrix.<name> }}`: the
+/// list under `strategy.matrix.<name>` and the `<name>` of each `include:` entry.
+fn matrix_values<'a>(job: &workflow::Job<'a>, node: &Node) -> Option<Vec<&'a Node>> {
+    let text = node.as_str()?.trim();
+    let inner = text.strip_prefix("${{")?.strip_suffix("}}")?.trim();
+    let name = inner.strip_prefix("matrix.")?;
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    let matrix = job.get("strategy")?.get("matrix")?;
+    let mut values: Vec<&Node> = matrix
+        .get(name)
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .collect();
+    for include in matrix.get("include").and_then(Node::as_seq).unwrap_or(&[]) {
+        values.extend(include.get(name));
+    }
+    let literal = !values.is_empty()
+        && values
+            .iter()
+            .all(|v| v.as_str().is_some_and(|t| !t.contains("${{")));
+    literal.then_some(values)
 }
 
 fn docker_uses(

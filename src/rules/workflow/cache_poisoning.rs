@@ -3,24 +3,35 @@ use crate::parse::Document;
 use crate::parse::workflow::{action_name, triggers};
 use crate::rules::{Context, declare_rule};
 
-/// Setup actions that cache when asked with `cache:` (or by default, the second field).
-const SETUP_ACTIONS: &[(&str, bool)] = &[
-    ("actions/setup-node", false),
-    ("actions/setup-python", false),
-    ("actions/setup-java", false),
-    ("actions/setup-dotnet", false),
-    ("actions/setup-go", true),
-    ("astral-sh/setup-uv", false),
-    ("pnpm/action-setup", false),
+/// Actions that cache: (action, input that turns caching on or off, cached unless turned off).
+/// An action with no input always caches.
+const CACHING_ACTIONS: &[(&str, Option<&str>, bool)] = &[
+    ("actions/cache", None, true),
+    ("actions/cache/restore", None, true),
+    ("swatinem/rust-cache", None, true),
+    ("ramsey/composer-install", None, true),
+    ("mozilla-actions/sccache-action", None, true),
+    ("actions/setup-node", Some("cache"), false),
+    ("actions/setup-python", Some("cache"), false),
+    ("actions/setup-java", Some("cache"), false),
+    ("actions/setup-dotnet", Some("cache"), false),
+    ("actions/setup-go", Some("cache"), true),
+    ("astral-sh/setup-uv", Some("enable-cache"), true),
+    ("docker/setup-buildx-action", Some("cache-binary"), true),
+    ("pyo3/maturin-action", Some("sccache"), false),
+    ("oven-sh/setup-bun", Some("no-cache"), true),
 ];
 
 declare_rule! {
     /// ## What it does
     /// Flags caching in a release workflow — one triggered by `release` or by pushing tags
-    /// (`push: tags:`): `actions/cache` (and its `restore`), a `cache:` input on a setup action
-    /// (`actions/setup-node`, `setup-python`, `setup-java`, `setup-dotnet`, `setup-go`), and
-    /// `actions/setup-go`, which caches by default unless `cache: false`. The finding points at
-    /// the step's `uses:` line or its `cache:` input.
+    /// (`push: tags:`): actions that always cache (`actions/cache` and its `restore`,
+    /// `Swatinem/rust-cache`, `ramsey/composer-install`, `mozilla-actions/sccache-action`), a
+    /// caching input turned on (`cache:` of `actions/setup-node`, `setup-python`, `setup-java`,
+    /// `setup-dotnet`; `sccache:` of `PyO3/maturin-action`), and actions that cache unless told
+    /// not to (`actions/setup-go`, `astral-sh/setup-uv`, `docker/setup-buildx-action`,
+    /// `oven-sh/setup-bun`). An expression as the input's value counts as on. The finding points
+    /// at the step's `uses:` line or at the input.
     ///
     /// ## Why is this bad?
     /// Caches are shared across workflows of a repository. Any workflow that can write a cache
@@ -89,23 +100,30 @@ fn check(doc: &Document, cx: &mut Context) {
         let uses_span = step
             .entry("uses")
             .map_or(step.span, |e| e.key.span.to(e.value.span));
-        if name == "actions/cache" || name == "actions/cache/restore" {
+        let Some((_, input, default_on)) = CACHING_ACTIONS.iter().find(|(a, _, _)| *a == name)
+        else {
+            continue;
+        };
+        let Some(input) = input else {
             reports.push((
                 uses_span,
                 format!("`{name}` restores a cache into a release build"),
             ));
             continue;
-        }
-        let Some((_, default_on)) = SETUP_ACTIONS.iter().find(|(a, _)| *a == name) else {
-            continue;
         };
-        let input = step
-            .get("with")
-            .and_then(|w| w.entry("cache").or_else(|| w.entry("enable-cache")));
-        match input {
+        match step.get("with").and_then(|w| w.entry(input)) {
             Some(entry) => {
-                let off = entry.value.as_bool() == Some(false)
-                    || entry.value.as_str().is_some_and(|v| v.trim().is_empty());
+                let value = entry
+                    .value
+                    .as_str()
+                    .map(|v| v.trim().to_ascii_lowercase())
+                    .unwrap_or_default();
+                // `no-cache: true` turns caching off; for the others `false` or empty does.
+                let off = if input.starts_with("no-") {
+                    value == "true"
+                } else {
+                    value.is_empty() || value == "false"
+                };
                 if !off {
                     reports.push((
                         entry.key.span.to(entry.value.span),

@@ -91,27 +91,38 @@ pub fn attacker_controlled(path: &str) -> bool {
 /// The attacker-controlled contexts whose *value* reaches the result of `expr` (not those only
 /// compared or tested, which yield booleans): (context, byte range in the expression body).
 pub fn tainted(expr: &Expr) -> Vec<(String, std::ops::Range<usize>)> {
+    tainted_by(expr, &|path| {
+        attacker_controlled(path).then(|| path.to_string())
+    })
+}
+
+/// Like `tainted`, with the decision about each context path made by `source`, which names
+/// the attacker-controlled origin of a path (or says there is none).
+pub fn tainted_by(
+    expr: &Expr,
+    source: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, std::ops::Range<usize>)> {
     match expr {
         Expr::Path { range, .. } => {
             let name = expr.path_name().unwrap_or_default();
-            if attacker_controlled(&name) {
-                vec![(name, range.clone())]
-            } else {
-                Vec::new()
-            }
+            source(&name)
+                .map(|origin| vec![(origin, range.clone())])
+                .unwrap_or_default()
         }
         Expr::Call { name, args, .. } => match name.as_str() {
-            "format" | "join" | "tojson" | "fromjson" => args.iter().flat_map(tainted).collect(),
+            "format" | "join" | "tojson" | "fromjson" => {
+                args.iter().flat_map(|a| tainted_by(a, source)).collect()
+            }
             _ => Vec::new(),
         },
-        Expr::Access { target, .. } => tainted(target),
+        Expr::Access { target, .. } => tainted_by(target, source),
         Expr::Binary {
             op: "&&" | "||",
             left,
             right,
         } => {
-            let mut out = tainted(left);
-            out.extend(tainted(right));
+            let mut out = tainted_by(left, source);
+            out.extend(tainted_by(right, source));
             out
         }
         _ => Vec::new(),

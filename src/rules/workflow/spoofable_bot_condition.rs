@@ -7,7 +7,7 @@ declare_rule! {
     /// ## What it does
     /// Flags an `if:` (job or step) that trusts a bot by name: `github.actor == 'dependabot[bot]'`
     /// (also `!=`, `github.triggering_actor`, and `contains`/`startsWith`/`endsWith` on the
-    /// actor with a `[bot]` name).
+    /// actor with a `[bot]` name), or by id: `github.actor_id == 49699333`.
     ///
     /// ## Why is this bad?
     /// `github.actor` is whoever triggered the *latest* event, not who wrote the code: anyone can
@@ -54,6 +54,18 @@ fn is_actor(e: &Expr) -> bool {
     )
 }
 
+/// `github.actor_id` compared with any literal: bots are usually matched by their numeric id.
+fn is_actor_id(e: &Expr) -> bool {
+    matches!(
+        e.path_name().as_deref(),
+        Some("github.actor_id" | "github.triggering_actor_id")
+    )
+}
+
+fn literal(e: &Expr) -> bool {
+    matches!(e, Expr::String(_) | Expr::Number(_))
+}
+
 fn bot(e: &Expr) -> bool {
     matches!(e, Expr::String(s) if s.to_ascii_lowercase().ends_with("[bot]") || s.to_ascii_lowercase().contains("[bot]"))
 }
@@ -65,7 +77,13 @@ fn spoofable(expr: &Expr) -> bool {
             op: "==" | "!=",
             left,
             right,
-        } if (is_actor(left) && bot(right)) || (is_actor(right) && bot(left)) => found = true,
+        } if (is_actor(left) && bot(right))
+            || (is_actor(right) && bot(left))
+            || (is_actor_id(left) && literal(right))
+            || (is_actor_id(right) && literal(left)) =>
+        {
+            found = true
+        }
         Expr::Call { name, args, .. }
             if matches!(name.as_str(), "contains" | "startswith" | "endswith")
                 && args.len() == 2

@@ -5,12 +5,13 @@ use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Flags `fromJSON(secrets.X).field` (any property or index access on a secret parsed as
-    /// JSON), at the expression.
+    /// Flags `fromJSON(secrets.X)`, alone or with a field taken from it
+    /// (`fromJSON(secrets.X).field`), at the expression.
     ///
     /// ## Why is this bad?
-    /// GitHub masks a secret's exact value in logs. A field extracted from a JSON secret is a new
-    /// string the runner does not know to mask, so it is printed in clear wherever it is echoed.
+    /// GitHub masks a secret's exact value in logs. Whatever `fromJSON` makes of it — a field, or
+    /// a JSON string without its quotes — is a new string the runner does not know to mask, so
+    /// it is printed in clear wherever it is echoed.
     ///
     /// ## Example
     /// ```yaml
@@ -59,8 +60,7 @@ fn check(doc: &Document, cx: &mut Context) {
         for (span, expr) in expressions(node, &cx.file.text) {
             let mut found = false;
             expr.walk(&mut |e| {
-                if let Expr::Access { target, .. } = e
-                    && let Expr::Call { name, args, .. } = target.as_ref()
+                if let Expr::Call { name, args, .. } = e
                     && name == "fromjson"
                     && args
                         .iter()
@@ -77,7 +77,7 @@ fn check(doc: &Document, cx: &mut Context) {
     for span in reports {
         cx.report(
             span,
-            "A field taken from a JSON secret is not masked in logs",
+            "A value parsed out of a JSON secret is not masked in logs",
         )
         .help(
             "store the field as a secret of its own, or call `::add-mask::` on it before any use",
