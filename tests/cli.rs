@@ -497,6 +497,20 @@ fn hostile_files_get_a_parse_error_and_the_scan_goes_on() {
         }
         assert_eq!(unsafe { mkfifo(c.as_ptr(), 0o644) }, 0);
     }
+    // Expressions and shell that nest far deeper than any real file.
+    let deep_expr = format!(
+        "{}github.event.issue.title{}",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    let deep_shell = format!("{}curl x | sh{}", "$(".repeat(20_000), ")".repeat(20_000));
+    write(
+        root,
+        "deep/.github/workflows/deep.yml",
+        &format!(
+            "on: issues\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: echo ${{{{ {deep_expr} }}}} {deep_shell}\n"
+        ),
+    );
     write(root, "big/portcullis.toml", "max-file-size = 64\n");
     write(
         root,

@@ -153,7 +153,15 @@ pub fn find_all(text: &str) -> Vec<Embedded> {
 /// Parse an expression body (without `${{ }}`); ranges are relative to `text`.
 pub fn parse(text: &str) -> Result<Expr, String> {
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, pos: 0 };
+    // Real expressions are short; a bound keeps the recursive walks over the tree shallow.
+    if tokens.len() > MAX_TOKENS {
+        return Err(format!("expression longer than {MAX_TOKENS} tokens"));
+    }
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let expr = parser.or()?;
     if parser.pos != parser.tokens.len() {
         return Err(format!("unexpected `{}`", parser.tokens[parser.pos].text));
@@ -250,9 +258,13 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
     Ok(out)
 }
 
+const MAX_TOKENS: usize = 2048;
+const MAX_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -296,7 +308,13 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, String> {
-        self.binary(&["||"], Parser::and)
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!("expression nested deeper than {MAX_DEPTH} levels"));
+        }
+        let result = self.binary(&["||"], Parser::and);
+        self.depth -= 1;
+        result
     }
 
     fn and(&mut self) -> Result<Expr, String> {
@@ -313,7 +331,13 @@ impl Parser {
 
     fn unary(&mut self) -> Result<Expr, String> {
         if self.eat("!") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(format!("expression nested deeper than {MAX_DEPTH} levels"));
+            }
+            let inner = self.unary();
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner?)));
         }
         self.postfix()
     }
@@ -462,6 +486,9 @@ mod tests {
         assert!(parse("github.").is_err());
         assert!(parse("a b").is_err());
         assert!(parse("'open").is_err());
+        assert!(parse(&("(".repeat(10_000) + "a" + &")".repeat(10_000))).is_err());
+        assert!(parse(&"!".repeat(10_000)).is_err());
+        assert!(parse(&vec!["a"; 5_000].join(" || ")).is_err());
     }
 
     #[test]
