@@ -438,6 +438,19 @@ impl<'a> CharOffsets<'a> {
     }
 }
 
+impl Node {
+    /// The span of bytes `from..to` of a scalar written on one line without escapes (a
+    /// `KEY=value` list item): offset from its start, after the opening quote when quoted.
+    pub fn subspan_or_end(&self, from: usize, to: usize) -> Span {
+        let Some(scalar) = self.as_scalar() else {
+            return self.span;
+        };
+        let base = self.span.start as usize + usize::from(scalar.is_quoted());
+        let end = (base + to).min(self.span.end as usize);
+        Span::new((base + from).min(end), end)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,6 +100,8 @@ pub(crate) use declare_rule;
 /// Every rule, in documentation order. Adding a rule means adding it here.
 pub static ALL: &[&Rule] = &[
     &secrets::hardcoded_secret::HARDCODED_SECRET,
+    &secrets::secret_in_config::SECRET_IN_CONFIG,
+    &secrets::weak_default_credential::WEAK_DEFAULT_CREDENTIAL,
     &images::latest_tag::LATEST_TAG,
     &images::unpinned_image::UNPINNED_IMAGE,
     &actions::unpinned_action::UNPINNED_ACTION,

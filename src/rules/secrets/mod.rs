@@ -1,7 +1,10 @@
 //! Committed credentials.
 
+pub mod assignments;
 pub mod hardcoded_secret;
 pub mod providers;
+pub mod secret_in_config;
+pub mod weak_default_credential;
 
 /// A candidate secret. It can be measured and checked but never printed: `Debug` shows
 /// `[redacted]` and there is no `Display`, so no format string can leak it by accident.

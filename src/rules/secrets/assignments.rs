@@ -1,0 +1,588 @@
+//! Key/value settings where credentials are written, in every kind of file, and the one
+//! classification of their values shared by `secret-in-config` and `weak-default-credential`.
+
+use crate::parse::Document;
+use crate::parse::dockerfile::Dockerfile;
+use crate::parse::yaml::Node;
+use crate::source::Span;
+
+/// A `KEY=value` setting.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub key: String,
+    pub key_span: Span,
+    pub value: String,
+    /// The value as written (quotes included where the format has them).
+    pub value_span: Span,
+    /// Where it is written, for messages: "`ENV`", "service `db` `environment`", ….
+    pub place: String,
+    /// A user name set beside it (same service, instruction group or file), if any.
+    pub user: Option<String>,
+}
+
+/// Word-split a key: `DB_PASSWORD`, `dbPassword`, `db-password`, `db.password` → [DB, PASSWORD].
+pub fn words(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if matches!(c, '_' | '-' | '.' | ' ' | '/') {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_uppercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Last words that make a secret-looking key name something else: a file, a length, an id.
+const NOT_THE_SECRET: &[&str] = &[
+    "FILE",
+    "PATH",
+    "DIR",
+    "ID",
+    "NAME",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "PORT",
+    "USER",
+    "USERNAME",
+    "LENGTH",
+    "LEN",
+    "TTL",
+    "EXPIRY",
+    "EXPIRES",
+    "EXPIRATION",
+    "TYPE",
+    "HEADER",
+    "FORMAT",
+    "POLICY",
+    "ENABLED",
+    "DISABLED",
+    "REQUIRED",
+    "SIZE",
+    "MIN",
+    "MAX",
+    "COUNT",
+    "REF",
+    "VAR",
+    "ENV",
+    "HINT",
+    "PROMPT",
+    "RESET",
+    "ALGORITHM",
+    "ALGO",
+    "METHOD",
+    "PROVIDER",
+    "SOURCE",
+    "ISSUER",
+    "AUDIENCE",
+    "SCOPE",
+    "SCOPES",
+    "MODE",
+    "LIFETIME",
+    "TIMEOUT",
+    "PREFIX",
+    "SUFFIX",
+    "FIELD",
+    "PARAM",
+    "VERSION",
+    "PERMISSIONS",
+    "PERMISSION",
+    "STRATEGY",
+    "STORE",
+    "BACKEND",
+    "KIND",
+    "LOCATION",
+    "SERVER",
+    "SERVICE",
+    "DURATION",
+    "INTERVAL",
+    "FLOW",
+    "GRANT",
+    "ROTATION",
+    "COMPLEXITY",
+    "STRENGTH",
+];
+
+/// Is `key` the name of a secret? Matched on its words: PASSWORD, PASSWD, PASS, PWD, SECRET,
+/// TOKEN, APIKEY, CREDENTIAL(S), AUTHKEY/AUTHTOKEN, and KEY only when qualified (API_KEY,
+/// SECRET_KEY, PRIVATE_KEY, ACCESS_KEY, …). `PUBLIC_KEY`, `GPG_KEY`, `*_KEY_ID`, `*_FILE` are not.
+pub fn secret_named(key: &str) -> bool {
+    let w = words(key);
+    let Some(last) = w.last() else { return false };
+    if NOT_THE_SECRET.contains(&last.as_str())
+        || w.iter()
+            .any(|x| x == "PUBLIC" || x == "PUB" || x == "PUBKEY")
+    {
+        return false;
+    }
+    let direct = w.iter().any(|x| {
+        matches!(
+            x.as_str(),
+            "PASSWORD"
+                | "PASSWD"
+                | "PASS"
+                | "PWD"
+                | "SECRET"
+                | "TOKEN"
+                | "APIKEY"
+                | "CREDENTIAL"
+                | "CREDENTIALS"
+                | "AUTHKEY"
+                | "AUTHTOKEN"
+                | "PASSPHRASE"
+                | "SECRETKEY"
+                | "PRIVATEKEY"
+                | "ACCESSKEY"
+        )
+    });
+    let qualified_key = w.windows(2).any(|pair| {
+        pair[1] == "KEY"
+            && matches!(
+                pair[0].as_str(),
+                "API"
+                    | "SECRET"
+                    | "PRIVATE"
+                    | "ACCESS"
+                    | "ENCRYPTION"
+                    | "SIGNING"
+                    | "MASTER"
+                    | "ACCOUNT"
+                    | "LICENSE"
+                    | "CLIENT"
+                    | "APP"
+                    | "SESSION"
+                    | "JWT"
+                    | "HMAC"
+                    | "AUTH"
+            )
+    });
+    direct || qualified_key
+}
+
+/// Names of keys that hold a user name (to spot a password equal to its user).
+pub fn user_named(key: &str) -> bool {
+    let w = words(key);
+    matches!(
+        w.last().map(String::as_str),
+        Some("USER" | "USERNAME" | "LOGIN")
+    )
+}
+
+/// Well-known default and placeholder passwords (case-insensitive).
+pub const WEAK: &[&str] = &[
+    "password",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "pass",
+    "pass123",
+    "password1",
+    "password123",
+    "admin",
+    "admin123",
+    "administrator",
+    "root",
+    "toor",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "secret",
+    "secret123",
+    "default",
+    "example",
+    "test",
+    "test123",
+    "testing",
+    "demo",
+    "guest",
+    "user",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "mongodb",
+    "redis",
+    "rabbitmq",
+    "oracle",
+    "sa",
+    "letmein",
+    "welcome",
+    "welcome1",
+    "qwerty",
+    "qwerty123",
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345",
+    "1234",
+    "111111",
+    "000000",
+    "abc123",
+    "iloveyou",
+    "dragon",
+    "master",
+    "monkey",
+    "sunshine",
+    "trustno1",
+    "pa55word",
+    "dev",
+    "development",
+    "local",
+    "docker",
+    "minioadmin",
+    "elastic",
+    "kibana",
+    "grafana",
+    "jenkins",
+    "sonar",
+    "keycloak",
+    "airflow",
+    "superset",
+    "django",
+    "rails",
+    "node",
+    "app",
+    "web",
+    "foo",
+    "bar",
+    "foobar",
+    "none",
+    "null",
+    "nopass",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Class {
+    /// Empty, a reference (`${VAR}`, `${{ secrets.X }}`, `$VAR`), prose, `<your-token>`, `xxx`.
+    Placeholder,
+    /// A well-known default or a value equal to the user name; the reason.
+    Weak(&'static str),
+    /// A literal credential.
+    Literal,
+}
+
+/// Classify a credential value; `user` is a user name set beside it.
+pub fn classify(value: &str, user: Option<&str>) -> Class {
+    let v = value.trim().trim_matches(['"', '\'']);
+    if v.is_empty() || v.contains("${{") {
+        return Class::Placeholder;
+    }
+    // `${VAR}`, `$VAR`, `${VAR:?err}`, `${VAR:-}`; `${VAR:-default}` is judged by its default.
+    if let Some(inner) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        return match inner.split_once(":-").or_else(|| inner.split_once('-')) {
+            Some((_, default)) if !default.is_empty() && !default.contains('$') => {
+                classify(default, user)
+            }
+            _ => Class::Placeholder,
+        };
+    }
+    if v.starts_with('$')
+        && v[1..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Class::Placeholder;
+    }
+    if v.contains(' ')
+        || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('{') && v.ends_with('}'))
+    {
+        return Class::Placeholder;
+    }
+    let lower = v.to_ascii_lowercase();
+    let first = lower.chars().next().unwrap_or('x');
+    if lower.len() >= 3
+        && lower.chars().all(|c| c == first)
+        && matches!(first, 'x' | '*' | '.' | '#' | '-')
+    {
+        return Class::Placeholder;
+    }
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off"
+    ) || lower.starts_with("/run/secrets/")
+    {
+        return Class::Placeholder;
+    }
+    if [
+        "your",
+        "replace",
+        "todo",
+        "fixme",
+        "placeholder",
+        "redacted",
+        "insert",
+        "dummy",
+        "fake",
+    ]
+    .iter()
+    .any(|w| {
+        lower.starts_with(w) || lower.contains(&format!("_{w}")) || lower.contains(&format!("-{w}"))
+    }) {
+        return Class::Placeholder;
+    }
+    if WEAK.contains(&lower.as_str()) {
+        return Class::Weak("a well-known default password");
+    }
+    if user.is_some_and(|u| !u.is_empty() && u.eq_ignore_ascii_case(v)) {
+        return Class::Weak("the same as the user name");
+    }
+    Class::Literal
+}
+
+/// Does `value` match a provider format? Then `hardcoded-secret` reports it, alone.
+pub fn provider_format(value: &str) -> bool {
+    let compiled = &*super::providers::COMPILED;
+    compiled.patterns.iter().any(|re| re.is_match(value)) || compiled.pem_header.is_match(value)
+}
+
+/// `scheme://user:password@host` credentials inside a value: (user, password, byte range of
+/// the password in the value).
+pub fn url_credentials(value: &str) -> Option<(String, String, std::ops::Range<usize>)> {
+    let scheme_end = value.find("://")? + 3;
+    let rest = &value[scheme_end..];
+    let at = rest.find('@')?;
+    let authority = &rest[..at];
+    if authority.contains('/') {
+        return None;
+    }
+    let (user, password) = authority.split_once(':')?;
+    let start = scheme_end + user.len() + 1;
+    Some((
+        user.to_string(),
+        password.to_string(),
+        start..start + password.len(),
+    ))
+}
+
+/// Every key/value setting of a document where a credential may be written.
+pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
+    let mut out = Vec::new();
+    match doc {
+        Document::Dockerfile(file) => {
+            let mut user = None;
+            for ins in &file.instructions {
+                for (name, value, span) in Dockerfile::assignments(ins) {
+                    if user_named(&name) {
+                        user = value.clone();
+                    }
+                    let Some(value) = value else { continue };
+                    let text = &source[span.range()];
+                    let eq = text.find('=').map_or(name.len(), |e| e + 1);
+                    let value_span =
+                        Span::new(span.start as usize + eq.min(span.len()), span.end as usize);
+                    out.push(Setting {
+                        key: name.clone(),
+                        key_span: span.sub(0, name.len().min(span.len())),
+                        value,
+                        value_span,
+                        place: format!("`{}`", ins.keyword),
+                        user: None,
+                    });
+                }
+            }
+            for s in &mut out {
+                s.user = user.clone();
+            }
+        }
+        Document::Env(env) => {
+            let user = env
+                .entries
+                .iter()
+                .find(|e| user_named(&e.key))
+                .map(|e| e.value.clone());
+            for e in &env.entries {
+                out.push(Setting {
+                    key: e.key.clone(),
+                    key_span: e.key_span,
+                    value: e.value.clone(),
+                    value_span: e.value_span,
+                    place: "this env file".to_string(),
+                    user: user.clone(),
+                });
+            }
+        }
+        Document::Compose(root) => {
+            for service in &crate::parse::compose::services(root) {
+                if let Some(env) = service.get("environment") {
+                    push_map(
+                        &mut out,
+                        env,
+                        &format!("service `{}` `environment`", service.name),
+                    );
+                }
+            }
+        }
+        Document::Workflow(_) | Document::Action(_) => {
+            for env in crate::rules::workflow::env_maps(doc) {
+                push_map(&mut out, env, "`env`");
+            }
+            for (_, step) in crate::rules::workflow::steps(doc) {
+                if let Some(with) = step.get("with") {
+                    push_map(&mut out, with, "step input");
+                }
+            }
+            if let Document::Workflow(root) = doc {
+                for job in crate::parse::workflow::jobs(root) {
+                    let mut holders: Vec<&Node> = job.get("container").into_iter().collect();
+                    holders.extend(
+                        job.get("services")
+                            .and_then(Node::as_map)
+                            .unwrap_or(&[])
+                            .iter()
+                            .map(|s| &s.value),
+                    );
+                    for holder in holders {
+                        if let Some(credentials) = holder.get("credentials") {
+                            push_map(&mut out, credentials, "container `credentials`");
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `KEY: value` entries of a mapping or `KEY=value` items of a list, with the user name set in
+/// the same mapping.
+fn push_map(out: &mut Vec<Setting>, node: &Node, place: &str) {
+    let start = out.len();
+    let mut user = None;
+    if let Some(entries) = node.as_map() {
+        for e in entries {
+            let (Some(key), Some(scalar)) = (e.key_str(), e.value.as_scalar()) else {
+                continue;
+            };
+            if user_named(key) {
+                user = Some(scalar.text.clone());
+            }
+            out.push(Setting {
+                key: key.to_string(),
+                key_span: e.key.span,
+                value: scalar.text.clone(),
+                value_span: e.value.span,
+                place: place.to_string(),
+                user: None,
+            });
+        }
+    } else if let Some(items) = node.as_seq() {
+        for item in items {
+            let Some(text) = item.as_str() else { continue };
+            let Some((key, value)) = text.split_once('=') else {
+                continue;
+            };
+            if user_named(key) {
+                user = Some(value.to_string());
+            }
+            let value_span = item.subspan_or_end(key.len() + 1, text.len());
+            out.push(Setting {
+                key: key.to_string(),
+                key_span: item.span,
+                value: value.to_string(),
+                value_span,
+                place: place.to_string(),
+                user: None,
+            });
+        }
+    }
+    for s in &mut out[start..] {
+        s.user = user.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for yes in [
+            "DB_PASSWORD",
+            "dbPassword",
+            "API_KEY",
+            "apiKey",
+            "SECRET_KEY",
+            "GITHUB_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "CLIENT_SECRET",
+            "MYSQL_ROOT_PASSWORD",
+            "password",
+            "AUTH_TOKEN",
+            "PRIVATE_KEY",
+            "SERVICE_ACCOUNT_KEY",
+            "db.pass",
+        ] {
+            assert!(secret_named(yes), "{yes}");
+        }
+        for no in [
+            "GPG_KEY",
+            "PUBKEY",
+            "PUBLIC_KEY",
+            "AWS_ACCESS_KEY_ID",
+            "PASSWORD_FILE",
+            "SECRET_KEY_FILE",
+            "TOKEN_URL",
+            "KEY",
+            "MONKEY",
+            "PASSWORD_MIN_LENGTH",
+            "PATH",
+            "KEYCLOAK_URL",
+            "PASSENGER",
+        ] {
+            assert!(!secret_named(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(classify("", None), Class::Placeholder);
+        assert_eq!(classify("${DB_PASSWORD}", None), Class::Placeholder);
+        assert_eq!(classify("${DB_PASSWORD:?set it}", None), Class::Placeholder);
+        assert_eq!(classify("${{ secrets.TOKEN }}", None), Class::Placeholder);
+        assert_eq!(classify("please set me", None), Class::Placeholder);
+        assert_eq!(classify("<your-token>", None), Class::Placeholder);
+        assert_eq!(classify("xxxxxxxx", None), Class::Placeholder);
+        assert_eq!(
+            classify("changeme", None),
+            Class::Weak("a well-known default password")
+        );
+        assert_eq!(
+            classify("${DB_PASSWORD:-postgres}", None),
+            Class::Weak("a well-known default password")
+        );
+        assert_eq!(
+            classify("appuser", Some("appuser")),
+            Class::Weak("the same as the user name")
+        );
+        assert_eq!(classify("S3cr3t-Pr0d-2024!", None), Class::Literal);
+        assert_eq!(classify("${DB_PASSWORD:-hunter2x}", None), Class::Literal);
+        assert!(WEAK.len() >= 50);
+    }
+
+    #[test]
+    fn urls() {
+        let (user, pass, range) = url_credentials("postgres://app:s3cret@db:5432/app").unwrap();
+        assert_eq!((user.as_str(), pass.as_str()), ("app", "s3cret"));
+        assert_eq!(&"postgres://app:s3cret@db:5432/app"[range], "s3cret");
+        assert!(url_credentials("https://example.com/a@b").is_none());
+    }
+}

@@ -1,0 +1,125 @@
+use super::assignments::{
+    Class, classify, provider_format, secret_named, settings, url_credentials,
+};
+use crate::parse::Document;
+use crate::rules::{Context, declare_rule};
+use crate::source::Span;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a secret-named setting assigned a literal value: Dockerfile `ENV`/`ARG` defaults,
+    /// compose `environment`, workflow and action `env` (every level), step `with:` inputs,
+    /// job container and service `credentials`, and `.env` files; and a password written in a
+    /// connection URL (`postgres://app:s3cret@db/app`) in any of those values.
+    ///
+    /// A key is secret-named by its words (split at `_`, `-`, `.` and case changes): PASSWORD,
+    /// PASSWD, PASS, PWD, SECRET, TOKEN, APIKEY, CREDENTIAL(S), PASSPHRASE, and KEY when
+    /// qualified (API_KEY, SECRET_KEY, PRIVATE_KEY, ACCESS_KEY, ENCRYPTION_KEY, SIGNING_KEY,
+    /// MASTER_KEY, CLIENT_KEY…). `PUBLIC_KEY`, `GPG_KEY`, `*_KEY_ID`, `*_FILE`, `*_URL` and
+    /// similar are not. References (`${VAR}`, `${{ secrets.X }}`, `$VAR`), empty values,
+    /// placeholders (`<your-token>`, `xxxx`, prose) are fine; `${VAR:-default}` is judged by its
+    /// default. A well-known default (`changeme`, `postgres`) or a value equal to the user name
+    /// is `weak-default-credential`'s, and a value in a known provider format is
+    /// `hardcoded-secret`'s: each value is reported by one rule. Template files (`.env.example`,
+    /// `*.sample`, `*.template`, `*.dist`) are not checked by this rule. The value is never shown.
+    ///
+    /// ## Why is this bad?
+    /// The credential is readable by everyone with access to the repository and stays in its
+    /// history. In a Dockerfile it is also baked into the image's configuration and history,
+    /// where `docker history` shows it to anyone who pulls the image.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   db:
+    ///     image: postgres:17@sha256:8b2e5c8e6d0f4b7b6c1a9e3d2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a
+    ///     environment:
+    ///       POSTGRES_PASSWORD: Kx8-vQ2mZ7pL4nR9
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// services:
+    ///   db:
+    ///     image: postgres:17@sha256:8b2e5c8e6d0f4b7b6c1a9e3d2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a
+    ///     environment:
+    ///       POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+    ///     secrets: [db_password]
+    /// secrets:
+    ///   db_password:
+    ///     file: ./secrets/db_password.txt
+    /// ```
+    pub static SECRET_IN_CONFIG = {
+        id: "secret-in-config",
+        summary: "credential written into configuration",
+        level: Error,
+        kinds: [Dockerfile, Compose, Workflow, Action, Env],
+        tags: ["security", "secret", "external/cwe/cwe-798"],
+        security_severity: Some("8.5"),
+        check: Some(check),
+    }
+}
+
+/// `.env.example`, `config.sample`, `app.template`, `.env.dist`: examples, not configuration.
+pub fn is_template(path: &std::path::Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    ["example", "sample", "template", "dist", "tmpl", "tpl"]
+        .iter()
+        .any(|t| name.ends_with(&format!(".{t}")) || name.contains(&format!(".{t}.")))
+}
+
+/// The part of `setting`'s source span holding `needle` (first occurrence), else the whole.
+pub fn locate(source: &str, span: Span, needle: &str) -> Span {
+    match source[span.range()].find(needle) {
+        Some(at) if !needle.is_empty() => span.sub(at, needle.len()),
+        _ => span,
+    }
+}
+
+fn check(doc: &Document, cx: &mut Context) {
+    if is_template(cx.path) {
+        return;
+    }
+    let dockerfile = matches!(doc, Document::Dockerfile(_));
+    let mut reports = Vec::new();
+    for s in settings(doc, &cx.file.text) {
+        if provider_format(&s.value) {
+            continue;
+        }
+        if secret_named(&s.key) && classify(&s.value, s.user.as_deref()) == Class::Literal {
+            reports.push((
+                s.key_span,
+                s.value_span,
+                format!("`{}` is set to a literal credential in {}", s.key, s.place),
+            ));
+            continue;
+        }
+        if let Some((user, password, _)) = url_credentials(&s.value)
+            && classify(&password, Some(&user)) == Class::Literal
+        {
+            let span = locate(&cx.file.text, s.value_span, &password);
+            reports.push((
+                span,
+                span,
+                format!(
+                    "`{}` holds a URL with a literal password in {}",
+                    s.key, s.place
+                ),
+            ));
+        }
+    }
+    for (span, value_span, message) in reports {
+        cx.redact(value_span, 0);
+        let why = if dockerfile {
+            "; it is also baked into the image's configuration and history"
+        } else {
+            ""
+        };
+        cx.report(span, format!("{message}{why}"))
+            .help("reference it instead of writing it: `${VAR}` from an untracked env file or secret store, `${{ secrets.NAME }}` in workflows, Docker/compose `secrets:` or `RUN --mount=type=secret`");
+    }
+}
