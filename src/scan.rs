@@ -62,7 +62,7 @@ pub fn scan(options: &ScanOptions) -> Report {
         }
         early.insert(file.path.clone(), text);
     }
-    include_referenced_compose_files(&mut files, &mut early, options);
+    include_referenced_compose_files(&mut files, &mut early, &mut project, options);
 
     let outcomes: Vec<FileOutcome> = files
         .par_iter()
@@ -110,6 +110,7 @@ pub fn scan(options: &ScanOptions) -> Report {
 fn include_referenced_compose_files(
     files: &mut Vec<Discovered>,
     early: &mut HashMap<PathBuf, Result<String, String>>,
+    project: &mut Project,
     options: &ScanOptions,
 ) {
     let roots: Vec<PathBuf> = options
@@ -135,6 +136,44 @@ fn include_referenced_compose_files(
         let Ok(Some(root)) = parse::yaml::parse(text) else {
             continue;
         };
+        // Where each env file is loaded, for `committed-env-file`'s related locations.
+        let display = discover::display_path(&path, dir, &options.cwd);
+        let lines = crate::source::LineIndex::new(text);
+        let mut env_files = Vec::new();
+        for (file, node) in parse::compose::env_files(&root) {
+            if let Ok(canonical) = std::fs::canonicalize(dir.join(&file)) {
+                project
+                    .env_file_loaders
+                    .entry(canonical)
+                    .or_default()
+                    .push(Location {
+                        path: display.clone(),
+                        start: lines.line_col(text, node.span.start as usize),
+                        end: lines.line_col(text, node.span.end as usize),
+                    });
+                env_files.push(file);
+            }
+        }
+        // An env file a service loads is an env file whatever its name (`app.env`).
+        for file in env_files {
+            let candidate = dir.join(&file);
+            let Ok(canonical) = std::fs::canonicalize(&candidate) else {
+                continue;
+            };
+            if roots.iter().any(|r| canonical.starts_with(r))
+                && canonical.is_file()
+                && known.insert(canonical)
+            {
+                let display = discover::display_path(&candidate, dir, &options.cwd);
+                if !options.config.exclude.is_match(&display) {
+                    files.push(Discovered {
+                        path: candidate,
+                        display,
+                        kind: FileKind::Env,
+                    });
+                }
+            }
+        }
         for reference in parse::compose::referenced_files(&root) {
             let candidate = dir.join(reference);
             let Ok(canonical) = std::fs::canonicalize(&candidate) else {

@@ -143,6 +143,21 @@ pub fn referenced_files(root: &Node) -> Vec<String> {
     out
 }
 
+/// The `env_file:` entries of every service (a path, a list, or `{path}` items), with the node
+/// that names each.
+pub fn env_files(root: &Node) -> Vec<(String, &Node)> {
+    let mut out = Vec::new();
+    for entry in root.get("services").and_then(Node::as_map).unwrap_or(&[]) {
+        for item in list(entry.value.get("env_file")) {
+            let node = item.get("path").unwrap_or(item);
+            if let Some(path) = node.as_str() {
+                out.push((path.to_string(), node));
+            }
+        }
+    }
+    out
+}
+
 /// A published or exposed port, from the short (`"127.0.0.1:8080:80/tcp"`) or long syntax.
 #[derive(Debug, Clone)]
 pub struct Port<'a> {

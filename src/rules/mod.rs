@@ -102,6 +102,11 @@ pub static ALL: &[&Rule] = &[
     &secrets::hardcoded_secret::HARDCODED_SECRET,
     &secrets::secret_in_config::SECRET_IN_CONFIG,
     &secrets::weak_default_credential::WEAK_DEFAULT_CREDENTIAL,
+    &secrets::committed_env_file::COMMITTED_ENV_FILE,
+    &secrets::secret_file_in_image::SECRET_FILE_IN_IMAGE,
+    &secrets::build_context_leak::BUILD_CONTEXT_LEAK,
+    &secrets::secret_in_build_arg::SECRET_IN_BUILD_ARG,
+    &secrets::credential_in_run::CREDENTIAL_IN_RUN,
     &images::latest_tag::LATEST_TAG,
     &images::unpinned_image::UNPINNED_IMAGE,
     &actions::unpinned_action::UNPINNED_ACTION,
@@ -227,6 +232,8 @@ pub struct Project {
     pub yaml_files: std::sync::Mutex<
         HashMap<std::path::PathBuf, Option<std::sync::Arc<crate::parse::yaml::Node>>>,
     >,
+    /// Env files loaded by compose `env_file:` (canonical path) → where they are loaded.
+    pub env_file_loaders: HashMap<std::path::PathBuf, Vec<crate::finding::Location>>,
     /// What compose services built from a Dockerfile need to know of it, read once per file.
     pub dockerfiles:
         std::sync::Mutex<HashMap<std::path::PathBuf, Option<std::sync::Arc<DockerfileFacts>>>>,

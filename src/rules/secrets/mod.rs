@@ -1,8 +1,14 @@
 //! Committed credentials.
 
 pub mod assignments;
+pub mod build_context_leak;
+pub mod committed_env_file;
+pub mod credential_files;
+pub mod credential_in_run;
 pub mod hardcoded_secret;
 pub mod providers;
+pub mod secret_file_in_image;
+pub mod secret_in_build_arg;
 pub mod secret_in_config;
 pub mod weak_default_credential;
 
