@@ -75,6 +75,10 @@ fn run_scan(args: ScanArgs) -> u8 {
         None => None,
     };
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
+    let mut config = config;
+    if let Some(scope) = args.secrets_scope {
+        config.secrets_scope_all = scope == crate::cli::SecretsScope::All;
+    }
 
     let options = ScanOptions {
         roots: args.paths.clone(),

@@ -65,9 +65,19 @@ pub struct ScanArgs {
     /// SARIF category (`runs[].automationDetails.id`), to keep several scans of one repository apart.
     #[arg(long, value_name = "NAME")]
     pub category: Option<String>,
+    /// Which files `hardcoded-secret` reads: the configuration files Portcullis checks, or every
+    /// text file the walk finds (binary, lock and minified files skipped) [default: config].
+    #[arg(long, value_enum)]
+    pub secrets_scope: Option<SecretsScope>,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SecretsScope {
+    Config,
+    All,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -81,6 +81,8 @@ pub struct Config {
     pub disabled: Vec<&'static str>,
     pub options: HashMap<&'static str, HashMap<String, Vec<String>>>,
     pub ignores: Vec<PathIgnore>,
+    /// Scan every text file for credentials, not only the configuration files.
+    pub secrets_scope_all: bool,
 }
 
 impl Default for Config {
@@ -94,6 +96,7 @@ impl Default for Config {
             disabled: Vec::new(),
             options: HashMap::new(),
             ignores: Vec::new(),
+            secrets_scope_all: false,
         }
     }
 }
@@ -160,6 +163,18 @@ impl Config {
                     ),
                 )
             })?);
+        }
+        if let Some(scope) = raw.secrets_scope {
+            config.secrets_scope_all = match scope.get_ref().as_str() {
+                "all" => true,
+                "config" => false,
+                other => {
+                    return Err(err(
+                        scope.span().start,
+                        format!("key `secrets-scope`: `{other}` is not one of config, all"),
+                    ));
+                }
+            };
         }
         if let Some(size) = raw.max_file_size {
             config.max_file_size = size;
@@ -273,6 +288,7 @@ struct RawConfig {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     max_file_size: Option<u64>,
+    secrets_scope: Option<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<String, toml::Table>,
     #[serde(default)]

@@ -103,6 +103,42 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     None
 }
 
+/// Could a file be text worth scanning for secrets, by its name? Lock files, minified bundles
+/// and binary formats are not.
+pub fn plain_text_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    const LOCKS: &[&str] = &[
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "cargo.lock",
+        "go.sum",
+        "poetry.lock",
+        "pipfile.lock",
+        "composer.lock",
+        "gemfile.lock",
+        "packages.lock.json",
+        "uv.lock",
+        "bun.lockb",
+    ];
+    const BINARY: &[&str] = &[
+        "png", "jpg", "jpeg", "gif", "ico", "webp", "bmp", "tiff", "svgz", "pdf", "zip", "gz",
+        "tgz", "bz2", "xz", "zst", "7z", "rar", "tar", "jar", "war", "class", "so", "dylib", "dll",
+        "exe", "bin", "o", "a", "lib", "wasm", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4",
+        "mov", "avi", "webm", "ogg", "wav", "flac", "pyc", "pyo", "db", "sqlite", "parquet",
+        "pack", "idx", "iso", "dmg", "deb", "rpm", "apk", "lockb",
+    ];
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    !(LOCKS.contains(&lower.as_str())
+        || BINARY.contains(&ext)
+        || lower.ends_with(".min.js")
+        || lower.ends_with(".min.css")
+        || lower.ends_with(".map"))
+}
+
 /// The path users see: relative to the working directory when the file is below it, otherwise
 /// relative to the scan root.
 pub fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {
@@ -142,7 +178,12 @@ pub fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {
 
 /// Files found under `roots`, sorted by display path. `exclude` holds the configured globs,
 /// matched against display paths.
-pub fn discover(roots: &[PathBuf], exclude: &GlobSet, cwd: &Path) -> Vec<Discovered> {
+pub fn discover(
+    roots: &[PathBuf],
+    exclude: &GlobSet,
+    cwd: &Path,
+    all_text: bool,
+) -> Vec<Discovered> {
     let found = Mutex::new(Vec::new());
     for root in roots {
         if root.is_file() {
@@ -183,7 +224,9 @@ pub fn discover(roots: &[PathBuf], exclude: &GlobSet, cwd: &Path) -> Vec<Discove
                 if !entry.file_type().is_some_and(|t| t.is_file()) {
                     return ignore::WalkState::Continue;
                 }
-                let Some(kind) = classify(entry.path()) else {
+                let Some(kind) = classify(entry.path()).or_else(|| {
+                    (all_text && plain_text_name(entry.path())).then_some(FileKind::Text)
+                }) else {
                     return ignore::WalkState::Continue;
                 };
                 let display = display_path(entry.path(), root, cwd);

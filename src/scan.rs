@@ -41,7 +41,12 @@ impl ScanOptions {
 }
 
 pub fn scan(options: &ScanOptions) -> Report {
-    let mut files = discover::discover(&options.roots, &options.config.exclude, &options.cwd);
+    let mut files = discover::discover(
+        &options.roots,
+        &options.config.exclude,
+        &options.cwd,
+        options.config.secrets_scope_all,
+    );
 
     // `.env` files are read first: compose interpolation needs them. Their text is kept and
     // scanned from memory, so each file is still read once.
@@ -240,6 +245,14 @@ fn scan_file(
 ) -> FileOutcome {
     let text = match text {
         Ok(text) => text,
+        // Other text files are scanned when they can be; a binary one is simply not text.
+        Err(_) if file.kind == FileKind::Text => {
+            return FileOutcome {
+                findings: Vec::new(),
+                suppressed: 0,
+                not_checked: Vec::new(),
+            };
+        }
         Err(reason) => {
             let findings = if options.rule_active(&PARSE_ERROR) {
                 vec![unreadable_finding(&file.display, reason, &options.config)]
@@ -253,6 +266,14 @@ fn scan_file(
             };
         }
     };
+    // Other text files are only read for credentials: most have no keyword at all.
+    if file.kind == FileKind::Text && !crate::rules::secrets::providers::any_keyword(&text) {
+        return FileOutcome {
+            findings: Vec::new(),
+            suppressed: 0,
+            not_checked: Vec::new(),
+        };
+    }
     let source = SourceFile::new(file.display.clone(), file.kind, text);
     let (doc, errors) = parse::parse(file.kind, &source.text);
     let doc = doc.unwrap_or(Document::Unparsed);

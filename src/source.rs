@@ -151,16 +151,19 @@ pub enum FileKind {
     Action,
     Env,
     Dockerignore,
+    /// Any other text file, scanned for secrets with `--secrets-scope all`.
+    Text,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 6] = [
+    pub const ALL: [FileKind; 7] = [
         FileKind::Dockerfile,
         FileKind::Compose,
         FileKind::Workflow,
         FileKind::Action,
         FileKind::Env,
         FileKind::Dockerignore,
+        FileKind::Text,
     ];
 
     pub fn name(self) -> &'static str {
@@ -171,6 +174,7 @@ impl FileKind {
             FileKind::Action => "action metadata",
             FileKind::Env => "env file",
             FileKind::Dockerignore => ".dockerignore",
+            FileKind::Text => "text file",
         }
     }
 }

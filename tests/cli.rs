@@ -597,3 +597,104 @@ fn a_secret_quoted_by_a_parse_error_is_masked() {
         assert_no_secret(&String::from_utf8_lossy(&out.stderr), "stderr");
     }
 }
+
+#[test]
+fn secrets_scope_all_reads_every_text_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docs/setup.md",
+        &format!("Use this token: {TOKEN}\n"),
+    );
+    write(
+        dir.path(),
+        "package-lock.json",
+        &format!("{{\"token\": \"{TOKEN}\"}}\n"),
+    );
+    write(
+        dir.path(),
+        "dist/app.min.js",
+        &format!("var t=\"{TOKEN}\";\n"),
+    );
+    std::fs::write(dir.path().join("logo.png"), b"\x89PNG\r\n\x1a\n\0\0").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"caf\xe9 latin-1\n").unwrap();
+
+    let out = run(dir.path(), &["scan", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        doc["summary"]["findings"], 0,
+        "config scope reads no markdown"
+    );
+
+    let out = run(
+        dir.path(),
+        &["scan", "--format", "json", "--secrets-scope", "all"],
+    );
+    assert_no_secret(&stdout(&out), "JSON in all scope");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let found: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        ["hardcoded-secret docs/setup.md"],
+        "lock, minified, binary and non-UTF-8 files are skipped quietly"
+    );
+
+    write(dir.path(), "portcullis.toml", "secrets-scope = \"all\"\n");
+    let out = run(dir.path(), &["scan", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["summary"]["findings"], 1);
+    write(
+        dir.path(),
+        "portcullis.toml",
+        "secrets-scope = \"everything\"\n",
+    );
+    assert_eq!(run(dir.path(), &["scan"]).status.code(), Some(2));
+}
+
+#[test]
+fn config_secrets_and_weak_defaults_are_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not a value the rule docs (which SARIF embeds) use as an example.
+    let literal = "Jq5-Wm8-Zt3x-Lp6v";
+    write(
+        dir.path(),
+        "compose.yaml",
+        &format!(
+            "services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: {literal}\n      DATABASE_URL: postgres://app:{literal}@db/app\n      ADMIN_PASSWORD: Passw0rd\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "Dockerfile",
+        &format!("FROM alpine:3.20\nRUN echo 'deploy:{literal}' | chpasswd\n"),
+    );
+    for format in ["human", "json", "sarif", "github"] {
+        let out = run(
+            dir.path(),
+            &["scan", "--format", format, "--write-baseline", "b.json"],
+        );
+        let text = stdout(&out);
+        assert!(
+            text.contains("secret-in-config") || text.contains("SecretInConfig"),
+            "{format}: {text}"
+        );
+        assert!(!text.contains(literal), "{format} shows the literal");
+        assert!(
+            !text.contains("Passw0rd"),
+            "{format} shows the weak default"
+        );
+        let baseline = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
+        assert!(!baseline.contains(literal) && !baseline.contains("Passw0rd"));
+    }
+}

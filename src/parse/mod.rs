@@ -51,6 +51,7 @@ pub fn parse(kind: FileKind, text: &str) -> (Option<Document>, Vec<ParseError>) 
         }
         FileKind::Env => (Some(Document::Env(env::parse(text))), Vec::new()),
         FileKind::Dockerignore => (Some(Document::Dockerignore), Vec::new()),
+        FileKind::Text => (Some(Document::Unparsed), Vec::new()),
         FileKind::Compose | FileKind::Workflow | FileKind::Action => match yaml::parse(text) {
             Err(e) => (None, vec![e]),
             Ok(None) => (None, Vec::new()),

@@ -18,6 +18,10 @@ declare_rule! {
     /// Contentful, Mapbox, PlanetScale, Supabase, Sourcegraph, Prefect, Infracost, Readme,
     /// Frame.io, Age keys, JSON Web Tokens, and PEM/OpenSSH private keys.
     ///
+    /// With `--secrets-scope all` (or `secrets-scope = "all"` in the configuration) every other
+    /// text file the walk finds is scanned for these formats too; binary, lock and minified files
+    /// are skipped.
+    ///
     /// Formats with a checksum (GitHub's and npm's CRC32) are verified offline: a string that
     /// fails the checksum is not a token and is not reported. Documented example values (AWS's
     /// `AKIAIOSFODNN7EXAMPLE`, Slack's `T00000000/B00000000/XXXX…` webhook), placeholders
@@ -52,7 +56,7 @@ declare_rule! {
         id: "hardcoded-secret",
         summary: "credential committed in the repository",
         level: Error,
-        kinds: [Dockerfile, Compose, Workflow, Action, Env, Dockerignore],
+        kinds: [Dockerfile, Compose, Workflow, Action, Env, Dockerignore, Text],
         tags: ["security", "secret", "external/cwe/cwe-798"],
         security_severity: Some("9.5"),
         check: Some(check),

@@ -9,7 +9,8 @@ use super::Secret;
 
 pub struct Provider {
     pub name: &'static str,
-    /// Lower-case keywords; the pattern runs only when one occurs in the text.
+    /// Keywords, exactly as they are written in the credential; the pattern runs only when one
+    /// occurs in the text (case-sensitive, so that `task` does not wake the `SK…` pattern).
     pub keywords: &'static [&'static str],
     /// Capture group 1 is the secret.
     pub pattern: &'static str,
@@ -108,14 +109,14 @@ pub static PROVIDERS: &[Provider] = &[
     )),
     p(
         "AWS access key ID",
-        &["akia", "asia", "abia", "acca", "a3t"],
+        &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
         r"\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b",
         4,
         3.0,
     ),
     p(
         "AWS secret access key",
-        &["aws"],
+        &["aws", "AWS", "Aws"],
         r#"(?i)aws_?(?:secret_?access_?key|secret_?key)["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)"#,
         0,
         3.5,
@@ -192,28 +193,28 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "GitLab runner registration token",
-        &["gr1348941"],
+        &["GR1348941"],
         r"\b(GR1348941[0-9A-Za-z_-]{20})(?:[^0-9A-Za-z_-]|$)",
         9,
         3.0,
     ),
     p(
         "Google API key",
-        &["aiza"],
+        &["AIza"],
         r"\b(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)",
         4,
         3.5,
     ),
     p(
         "Google OAuth client secret",
-        &["gocspx-"],
+        &["GOCSPX-"],
         r"\b(GOCSPX-[0-9A-Za-z_-]{28})(?:[^0-9A-Za-z_-]|$)",
         7,
         3.0,
     ),
     p(
         "Azure storage account key",
-        &["accountkey="],
+        &["AccountKey="],
         r"AccountKey=([A-Za-z0-9+/]{86}==)",
         0,
         4.0,
@@ -227,7 +228,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "Telegram bot token",
-        &[":aa"],
+        &[":AA"],
         r"\b([0-9]{8,10}:AA[0-9A-Za-z_-]{33})(?:[^0-9A-Za-z_-]|$)",
         0,
         3.0,
@@ -239,10 +240,10 @@ pub static PROVIDERS: &[Provider] = &[
         6,
         3.0,
     ),
-    p("Twilio API key", &["sk"], r"\b(SK[0-9a-f]{32})\b", 2, 3.0),
+    p("Twilio API key", &["SK"], r"\b(SK[0-9a-f]{32})\b", 2, 3.0),
     p(
         "SendGrid API key",
-        &["sg."],
+        &["SG."],
         r"\b(SG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43})(?:[^0-9A-Za-z_-]|$)",
         3,
         3.0,
@@ -270,7 +271,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "Square access token",
-        &["sq0atp-", "eaaa"],
+        &["sq0atp-", "EAAA"],
         r"\b((?:sq0atp-[0-9A-Za-z_-]{22}|EAAA[0-9A-Za-z_-]{60}))(?:[^0-9A-Za-z_-]|$)",
         4,
         3.0,
@@ -284,7 +285,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "PyPI upload token",
-        &["pypi-ageichlwas5vcmc"],
+        &["pypi-AgEIcHlwaS5vcmc"],
         r"\b(pypi-AgEIcHlwaS5vcmc[0-9A-Za-z_-]{50,})",
         19,
         3.0,
@@ -340,7 +341,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "Heroku API key",
-        &["hrku-aa"],
+        &["HRKU-AA"],
         r"\b(HRKU-AA[0-9A-Za-z_-]{58})(?:[^0-9A-Za-z_-]|$)",
         7,
         3.0,
@@ -382,7 +383,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "New Relic user API key",
-        &["nrak-"],
+        &["NRAK-"],
         r"\b(NRAK-[0-9A-Z]{27})\b",
         5,
         3.0,
@@ -396,7 +397,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "OpenAI API key",
-        &["t3blbkfj"],
+        &["T3BlbkFJ"],
         r"\b(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})",
         3,
         3.5,
@@ -438,21 +439,21 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "Postman API key",
-        &["pmak-"],
+        &["PMAK-"],
         r"\b(PMAK-[0-9a-f]{24}-[0-9a-f]{34})\b",
         5,
         3.0,
     ),
     p(
         "Age secret key",
-        &["age-secret-key-1"],
+        &["AGE-SECRET-KEY-1"],
         r"\b(AGE-SECRET-KEY-1[0-9A-Z]{58})\b",
         16,
         3.0,
     ),
     p(
         "Alibaba Cloud access key ID",
-        &["ltai"],
+        &["LTAI"],
         r"\b(LTAI[A-Za-z0-9]{20})\b",
         4,
         3.0,
@@ -473,7 +474,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "Contentful token",
-        &["cfpat-"],
+        &["CFPAT-"],
         r"\b(CFPAT-[0-9A-Za-z_-]{43})(?:[^0-9A-Za-z_-]|$)",
         6,
         3.0,
@@ -487,7 +488,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "Flutterwave secret key",
-        &["flwseck"],
+        &["FLWSECK"],
         r"\b(FLWSECK(?:_TEST)?-[0-9a-f]{32}-X)",
         8,
         3.0,
@@ -501,7 +502,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "Mapbox secret token",
-        &["sk.eyj"],
+        &["sk.eyJ"],
         r"\b(sk\.eyJ[0-9A-Za-z_-]{40,}\.[0-9A-Za-z_-]{20,})",
         3,
         3.5,
@@ -550,7 +551,7 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     p(
         "JSON Web Token",
-        &["eyj"],
+        &["eyJ"],
         r"\b(eyJ[A-Za-z0-9_-]{15,}\.eyJ[A-Za-z0-9_-]{15,}\.[A-Za-z0-9_-]{20,})",
         0,
         3.5,
@@ -707,11 +708,10 @@ pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
             keyword_provider.push(i);
         }
     }
-    keywords.push("-----begin");
+    keywords.push("-----BEGIN");
     keyword_provider.push(usize::MAX);
     Compiled {
         keywords: AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .build(&keywords)
             .expect("keywords are valid"),
         keyword_provider,
@@ -725,6 +725,11 @@ pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         .expect("valid"),
     }
 });
+
+/// Does `text` contain any credential keyword? Files without one need no further look.
+pub fn any_keyword(text: &str) -> bool {
+    COMPILED.keywords.is_match(text)
+}
 
 /// Shannon entropy in bits per character.
 pub fn entropy(text: &str) -> f64 {
