@@ -248,6 +248,8 @@ pub struct DockerfileFacts {
     /// The final stage's `FROM`, for "missing" facts.
     pub final_from: crate::finding::Location,
     pub has_healthcheck: bool,
+    /// A `COPY .`/`ADD .` of the whole build context, if the Dockerfile has one.
+    pub copies_context: Option<crate::finding::Location>,
 }
 
 impl Project {

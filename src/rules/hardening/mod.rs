@@ -33,9 +33,13 @@ pub fn facts(path: &Path, text: &str, cwd: &Path) -> Option<DockerfileFacts> {
         root_user::verdict(&file, &chain).map(|(root, span, _)| (root, location(span)));
     let has_healthcheck =
         missing_healthcheck::healthcheck(&file, &chain).is_some_and(|(none, _)| !none);
+    let copies_context = crate::rules::secrets::build_context_leak::whole_context_copies(&file)
+        .first()
+        .map(|(_, span)| location(*span));
     Some(DockerfileFacts {
         runs_as_root,
         final_from: location(from.keyword_span.to(stage.image.span)),
         has_healthcheck,
+        copies_context,
     })
 }

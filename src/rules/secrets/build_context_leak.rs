@@ -12,7 +12,9 @@ declare_rule! {
     /// Flags `COPY . <dest>` / `ADD . <dest>` (the whole build context) in a Dockerfile whose
     /// build context holds credential files (the names `secret-file-in-image` knows, `.env`,
     /// private keys, `.npmrc`, …) or a `.git` folder that `.dockerignore` does not exclude — or
-    /// when there is no `.dockerignore` at all. The build context is the Dockerfile's folder.
+    /// when there is no `.dockerignore` at all. The build context is the Dockerfile's folder;
+    /// for a compose service built with another `build.context`, that context is checked and
+    /// the finding is at `build.context`, with the Dockerfile's `COPY .` as related location.
     /// `.dockerignore` is applied as Docker does: `*`, `?` and `**` patterns, `!` exceptions,
     /// the last matching line winning. The walk over the context is bounded (depth 6, 20,000
     /// entries) and skips `node_modules` and similar trees.
@@ -41,19 +43,18 @@ declare_rule! {
         id: "build-context-leak",
         summary: "whole build context copied, with secrets in it",
         level: Warning,
-        kinds: [Dockerfile],
+        kinds: [Dockerfile, Compose],
         tags: ["security", "secret", "external/cwe/cwe-538"],
         security_severity: Some("6.5"),
         check: Some(check),
     }
 }
 
-fn check(doc: &Document, cx: &mut Context) {
-    let Document::Dockerfile(file) = doc else {
-        return;
-    };
-    let copies: Vec<_> = file
-        .instructions
+/// `COPY .` / `ADD .` instructions (not from another stage): (keyword, span of the source).
+pub fn whole_context_copies(
+    file: &crate::parse::dockerfile::Dockerfile,
+) -> Vec<(String, crate::source::Span)> {
+    file.instructions
         .iter()
         .filter(|i| {
             matches!(i.keyword.as_str(), "COPY" | "ADD")
@@ -66,23 +67,19 @@ fn check(doc: &Document, cx: &mut Context) {
                 .find(|s| matches!(unquote(&s.text).as_str(), "." | "./" | "*" | "./*"))
                 .map(|s| (i.keyword.clone(), s.span))
         })
-        .collect();
-    if copies.is_empty() {
-        return;
-    }
-    let Some(context) = cx.path.parent() else {
-        return;
-    };
-    let ignore = std::fs::read_to_string(context.join(format!(
-        "{}.dockerignore",
-        cx.path.file_name().and_then(|n| n.to_str()).unwrap_or("Dockerfile")
-    )))
-    .or_else(|_| std::fs::read_to_string(context.join(".dockerignore")));
+        .collect()
+}
+
+/// What leaks from a build context: (shown list, whether a .dockerignore exists), or `None`
+/// when nothing sensitive is left in. `dockerfile_name` selects `<name>.dockerignore` first.
+fn leaks(context: &std::path::Path, dockerfile_name: &str) -> Option<(String, bool)> {
+    let ignore = std::fs::read_to_string(context.join(format!("{dockerfile_name}.dockerignore")))
+        .or_else(|_| std::fs::read_to_string(context.join(".dockerignore")));
     let has_ignore = ignore.is_ok();
     let ignore = DockerIgnore::parse(&ignore.unwrap_or_default());
     let leaked = sensitive_files(context, &ignore);
     if leaked.is_empty() {
-        return;
+        return None;
     }
     let shown: Vec<String> = leaked.iter().take(3).map(|p| format!("`{p}`")).collect();
     let more = if leaked.len() > 3 {
@@ -90,14 +87,105 @@ fn check(doc: &Document, cx: &mut Context) {
     } else {
         String::new()
     };
-    let why = if has_ignore {
-        ".dockerignore does not exclude them"
-    } else {
-        "there is no .dockerignore"
-    };
-    for (keyword, span) in copies {
-        cx.report(span, format!("`{keyword} .` copies {}{more} from the build context into the image: {why}", shown.join(", ")))
-            .help("add them to `.dockerignore` (`.git`, `.env*`, `*.pem`, …) or copy only the paths the image needs");
+    Some((format!("{}{more}", shown.join(", ")), has_ignore))
+}
+
+const HELP: &str = "add them to `.dockerignore` (`.git`, `.env*`, `*.pem`, …) or copy only the paths the image needs";
+
+fn check(doc: &Document, cx: &mut Context) {
+    match doc {
+        Document::Dockerfile(file) => {
+            let copies = whole_context_copies(file);
+            if copies.is_empty() {
+                return;
+            }
+            let Some(context) = cx.path.parent() else {
+                return;
+            };
+            let name = cx
+                .path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("Dockerfile");
+            let Some((shown, has_ignore)) = leaks(context, name) else {
+                return;
+            };
+            let why = if has_ignore {
+                ".dockerignore does not exclude them"
+            } else {
+                "there is no .dockerignore"
+            };
+            for (keyword, span) in copies {
+                cx.report(
+                    span,
+                    format!(
+                        "`{keyword} .` copies {shown} from the build context into the image: {why}"
+                    ),
+                )
+                .help(HELP);
+            }
+        }
+        // A compose service whose build context is not the Dockerfile's folder.
+        Document::Compose(root) => {
+            let values = crate::rules::runtime::Values::new(cx);
+            let mut reports = Vec::new();
+            for service in &crate::parse::compose::services(root) {
+                let Some(build) = service.get("build") else {
+                    continue;
+                };
+                let Some(dockerfile) =
+                    crate::rules::runtime::service_dockerfile(service, cx.path, &values)
+                else {
+                    continue;
+                };
+                let context_dir = match build.as_str() {
+                    Some(c) => cx.path.parent().map(|d| d.join(c)),
+                    None => build
+                        .get("context")
+                        .and_then(|c| values.text(c))
+                        .or(Some(".".into()))
+                        .and_then(|c| cx.path.parent().map(|d| d.join(c))),
+                };
+                let Some(context_dir) = context_dir else {
+                    continue;
+                };
+                // The Dockerfile's own folder is checked when the Dockerfile is scanned.
+                if dockerfile
+                    .parent()
+                    .and_then(|p| std::fs::canonicalize(p).ok())
+                    == std::fs::canonicalize(&context_dir).ok()
+                {
+                    continue;
+                }
+                let Some(facts) = cx.project.dockerfile_facts(&dockerfile) else {
+                    continue;
+                };
+                let Some(copy) = facts.copies_context.clone() else {
+                    continue;
+                };
+                let name = dockerfile
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("Dockerfile")
+                    .to_string();
+                if let Some((shown, has_ignore)) = leaks(&context_dir, &name) {
+                    let at = build.get("context").map_or(service.key.span, |c| c.span);
+                    let why = if has_ignore {
+                        ".dockerignore does not exclude them"
+                    } else {
+                        "there is no .dockerignore"
+                    };
+                    reports.push((at, format!("Service `{}` builds with a context holding {shown}, and its Dockerfile copies the whole context: {why}", service.name), copy));
+                }
+            }
+            values.finish(cx);
+            for (span, message, copy) in reports {
+                cx.report(span, message)
+                    .help(HELP)
+                    .related_elsewhere(copy, "the whole context is copied here");
+            }
+        }
+        _ => {}
     }
 }
 
