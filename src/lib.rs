@@ -12,6 +12,7 @@ pub mod discover;
 pub mod docs;
 pub mod finding;
 pub mod fingerprint;
+pub mod fuzzing;
 pub mod parse;
 pub mod report;
 pub mod rules;

@@ -1,0 +1,38 @@
+//! Entry points for the fuzz targets in `fuzz/`: run a parser and every rule of a file kind on
+//! arbitrary text, the way a scan does, and check the results stay within the text.
+
+use crate::parse;
+use crate::rules::{self, Context, Project};
+use crate::source::{FileKind, SourceFile};
+
+/// Parse `text` as `kind` and run every rule that applies; panics on any span outside the text.
+pub fn check_all(kind: FileKind, text: &str) {
+    let file = SourceFile::new("fuzz", kind, text.to_string());
+    let (doc, errors) = parse::parse(kind, &file.text);
+    for error in &errors {
+        assert!(
+            error.span.end as usize <= text.len(),
+            "parse error span outside the text"
+        );
+    }
+    let doc = doc.unwrap_or(parse::Document::Unparsed);
+    let project = Project::default();
+    let path = std::path::PathBuf::from("fuzz");
+    let mut cx = Context::new(&file, &path, &project);
+    for rule in rules::ALL.iter().copied() {
+        if let Some(check) = rule.check
+            && rule.applies_to(kind)
+        {
+            cx.set_rule(rule);
+            check(&doc, &mut cx);
+        }
+    }
+    for draft in &cx.drafts {
+        assert!(
+            draft.span.start <= draft.span.end && draft.span.end as usize <= text.len(),
+            "{}: span outside the text",
+            draft.rule.id
+        );
+        let _ = file.line_col(draft.span.start as usize);
+    }
+}
