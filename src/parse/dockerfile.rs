@@ -516,7 +516,7 @@ fn heredoc_markers(text: &str) -> Vec<(bool, String)> {
         let at = i + p;
         i = at + 2;
         if at > 0 && bytes[at - 1] == b'<' || bytes.get(at + 2) == Some(&b'<') {
-            i = at + 3;
+            i = (at + 3).min(text.len());
             continue;
         }
         let mut j = at + 2;
