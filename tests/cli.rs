@@ -511,6 +511,12 @@ fn hostile_files_get_a_parse_error_and_the_scan_goes_on() {
             "on: issues\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: echo ${{{{ {deep_expr} }}}} {deep_shell}\n"
         ),
     );
+    // 60 MB: over the default size limit, refused without being read.
+    let huge = format!(
+        "FROM alpine:3.20\n{}",
+        "RUN echo filling-a-huge-dockerfile-line\n".repeat(1_500_000)
+    );
+    write(root, "huge/Dockerfile", &huge);
     write(root, "big/portcullis.toml", "max-file-size = 64\n");
     write(
         root,
@@ -548,6 +554,10 @@ fn hostile_files_get_a_parse_error_and_the_scan_goes_on() {
     assert!(has("parse-error deep/compose.yml"), "{messages:#?}");
     assert!(has("parse-error broken/compose.yaml"), "{messages:#?}");
     assert!(has("parse-error empty/Dockerfile"), "{messages:#?}");
+    assert!(
+        has("parse-error huge/Dockerfile:1:1 file is 57.2 MiB, over the 10.0 MiB size limit"),
+        "{messages:#?}"
+    );
     assert!(has("latest-tag good/Dockerfile:1:6"), "{messages:#?}");
     // BOM and CRLF: positions are still those an editor shows.
     assert!(has("latest-tag crlf/compose.yaml:3:18"), "{messages:#?}");

@@ -48,8 +48,23 @@ fn check(doc: &Document, cx: &mut Context) {
     let mut reports = Vec::new();
     match doc {
         Document::Dockerfile(file) => {
-            for (index, stage) in file.stages.iter().enumerate() {
-                let _ = index;
+            for stage in &file.stages {
+                // The last RUN of the stage that mentions each variable: one pass, not one per ARG.
+                let mut last_use: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
+                for idx in stage.body.clone() {
+                    let ins = &file.instructions[idx];
+                    if ins.keyword != "RUN" {
+                        continue;
+                    }
+                    let texts = std::iter::once(ins.rest.text.as_str())
+                        .chain(ins.heredocs.iter().map(|h| h.body.as_str()));
+                    for text in texts {
+                        for name in variables(text) {
+                            last_use.insert(name.to_string(), idx);
+                        }
+                    }
+                }
                 for idx in stage.body.clone() {
                     let ins = &file.instructions[idx];
                     if ins.keyword != "ARG" {
@@ -57,21 +72,8 @@ fn check(doc: &Document, cx: &mut Context) {
                     }
                     for word in &ins.words {
                         let name = word.text.split('=').next().unwrap_or("");
-                        if !secret_named(name) {
-                            continue;
-                        }
-                        let used = file.instructions[idx + 1..stage.body.end]
-                            .iter()
-                            .any(|later| {
-                                later.keyword == "RUN"
-                                    && (later.rest.text.contains(&format!("${name}"))
-                                        || later.rest.text.contains(&format!("${{{name}"))
-                                        || later.heredocs.iter().any(|h| {
-                                            h.body.contains(&format!("${name}"))
-                                                || h.body.contains(&format!("${{{name}"))
-                                        }))
-                            });
-                        if used {
+                        if secret_named(name) && last_use.get(name).is_some_and(|&used| used > idx)
+                        {
                             reports.push((word.span, format!("Build argument `{name}` is a secret used by `RUN`: its value is recorded in the image history")));
                         }
                     }
@@ -154,4 +156,16 @@ fn check(doc: &Document, cx: &mut Context) {
     for (span, message) in reports {
         cx.report(span, message).help(HELP);
     }
+}
+
+/// Names referenced as `$NAME` or `${NAME…}` in shell text.
+fn variables(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices('$').filter_map(move |(at, _)| {
+        let rest = &text[at + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    })
 }
