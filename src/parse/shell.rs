@@ -504,10 +504,14 @@ fn tokenize(text: &str) -> Vec<Tok> {
                 i = text[i..].find('\n').map_or(bytes.len(), |p| i + p);
             }
             b'&' | b'|' | b';' => {
-                let two = &text[i..(i + 2).min(text.len())];
+                // Compare bytes: the next character may be multi-byte.
+                let two = &bytes[i..(i + 2).min(bytes.len())];
                 let op = match two {
-                    "&&" | "||" | ";;" | "|&" => two,
-                    "&>" => {
+                    b"&&" => "&&",
+                    b"||" => "||",
+                    b";;" => ";;",
+                    b"|&" => "|&",
+                    b"&>" => {
                         toks.push(Tok {
                             kind: TokKind::Redirect("&>".into()),
                             range: i..i + 2,
