@@ -39,7 +39,7 @@ fn run_scan(args: ScanArgs) -> u8 {
             eprintln!("error: {}: no such file or folder", path.display());
             return EXIT_USAGE;
         }
-        if path.is_file() && crate::discover::classify(path).is_none() && !args.quiet {
+        if path.is_file() && crate::discover::classify_found(path).is_none() && !args.quiet {
             eprintln!(
                 "warning: {}: not a Dockerfile, compose file, workflow, action.yml, .env or .dockerignore by its name; skipped",
                 path.display()
@@ -74,6 +74,17 @@ fn run_scan(args: ScanArgs) -> u8 {
         },
         None => None,
     };
+    // Ask git before scanning: a wrong ref is a usage error, not a late surprise.
+    let changes = match &args.new_since {
+        Some(reference) => match crate::changes::Changes::since(&cwd, reference) {
+            Ok(changes) => Some(changes),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let mut config = config;
     if let Some(scope) = args.secrets_scope {
@@ -98,6 +109,11 @@ fn run_scan(args: ScanArgs) -> u8 {
         let before = report.findings.len();
         report.findings.retain(|f| !known.contains(&f.fingerprint));
         report.baselined = before - report.findings.len();
+    }
+    if let Some(changes) = &changes {
+        let before = report.findings.len();
+        report.findings.retain(|f| changes.touches(f));
+        report.outside_changes = before - report.findings.len();
     }
 
     let enabled: Vec<&'static rules::Rule> = rules::ALL
@@ -124,6 +140,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         quiet: args.quiet,
         root_uri: Some(report::sarif::folder_uri(&root)),
         category: args.category.clone(),
+        blob_uri: github_blob_uri(),
     };
     let written = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|file| {
@@ -143,6 +160,17 @@ fn run_scan(args: ScanArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
+    if let Some(path) = &args.summary {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut file| report::summary::render(&report, &cx, &mut file));
+        if let Err(e) = appended {
+            eprintln!("error: {}: cannot write the summary: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    }
     if let Some(path) = &args.output
         && !args.quiet
     {
@@ -157,6 +185,17 @@ fn run_scan(args: ScanArgs) -> u8 {
         .threshold()
         .is_some_and(|threshold| report.findings.iter().any(|f| f.level >= threshold));
     if failing { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+/// Where the step summary links findings, from the variables GitHub Actions sets.
+fn github_blob_uri() -> Option<String> {
+    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+    Some(format!(
+        "{}/{}/blob/{}",
+        var("GITHUB_SERVER_URL")?.trim_end_matches('/'),
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_SHA")?
+    ))
 }
 
 fn run_rules(args: RulesArgs) -> u8 {

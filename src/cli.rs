@@ -62,6 +62,13 @@ pub struct ScanArgs {
     /// Print findings only: no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Report only findings on lines changed since the merge base of REF and HEAD (committed or
+    /// not; untracked files count as new). For pull requests: `--new-since origin/main`.
+    #[arg(long, value_name = "REF")]
+    pub new_since: Option<String>,
+    /// Append a Markdown summary (counts per rule, top findings) to FILE, e.g. `$GITHUB_STEP_SUMMARY`.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
     /// SARIF category (`runs[].automationDetails.id`), to keep several scans of one repository apart.
     #[arg(long, value_name = "NAME")]
     pub category: Option<String>,

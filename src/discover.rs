@@ -176,6 +176,24 @@ pub fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {
     out
 }
 
+/// `classify`, looking at the absolute path when the relative one is too short to show the
+/// `.github/workflows` folders (a scan run from inside `.github`).
+pub fn classify_found(path: &Path) -> Option<FileKind> {
+    classify(path).or_else(|| {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if !(name.ends_with(".yml") || name.ends_with(".yaml"))
+            || path
+                .components()
+                .filter(|c| matches!(c, std::path::Component::Normal(_)))
+                .count()
+                > 2
+        {
+            return None;
+        }
+        classify(&std::path::absolute(path).ok()?)
+    })
+}
+
 /// Files found under `roots`, sorted by display path. `exclude` holds the configured globs,
 /// matched against display paths.
 pub fn discover(
@@ -187,7 +205,7 @@ pub fn discover(
     let found = Mutex::new(Vec::new());
     for root in roots {
         if root.is_file() {
-            if let Some(kind) = classify(root) {
+            if let Some(kind) = classify_found(root) {
                 let display = display_path(root, root.parent().unwrap_or(root), cwd);
                 found
                     .lock()
@@ -224,7 +242,7 @@ pub fn discover(
                 if !entry.file_type().is_some_and(|t| t.is_file()) {
                     return ignore::WalkState::Continue;
                 }
-                let Some(kind) = classify(entry.path()).or_else(|| {
+                let Some(kind) = classify_found(entry.path()).or_else(|| {
                     (all_text && plain_text_name(entry.path())).then_some(FileKind::Text)
                 }) else {
                     return ignore::WalkState::Continue;

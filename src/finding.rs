@@ -100,6 +100,8 @@ pub struct Report {
     pub files_scanned: usize,
     pub suppressed: usize,
     pub baselined: usize,
+    /// Findings left out by `--new-since` because they are not on changed lines.
+    pub outside_changes: usize,
     /// Image references that could not be resolved statically and were not checked.
     pub not_checked: usize,
 }

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod baseline;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod discover;

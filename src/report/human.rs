@@ -121,6 +121,9 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
     if report.baselined > 0 {
         extras.push(format!("{} in the baseline", report.baselined));
     }
+    if report.outside_changes > 0 {
+        extras.push(format!("{} on unchanged lines", report.outside_changes));
+    }
     if report.not_checked > 0 {
         extras.push(format!(
             "{} not checked (unresolved variables)",

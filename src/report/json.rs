@@ -20,6 +20,7 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
             "notes": report.count(Level::Note),
             "suppressed": report.suppressed,
             "baselined": report.baselined,
+            "outside_changes": report.outside_changes,
             "not_checked": report.not_checked,
         },
     });

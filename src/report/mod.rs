@@ -4,6 +4,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod summary;
 
 use std::io::{self, Write};
 
@@ -33,6 +34,8 @@ pub struct RenderContext<'a> {
     /// Absolute folder the relative paths are relative to (SARIF `%SRCROOT%`).
     pub root_uri: Option<String>,
     pub category: Option<String>,
+    /// `https://github.com/OWNER/REPO/blob/SHA`, for links in the step summary.
+    pub blob_uri: Option<String>,
 }
 
 pub fn render(
