@@ -142,6 +142,10 @@ fn run_scan(args: ScanArgs) -> u8 {
         category: args.category.clone(),
         blob_uri: github_blob_uri(),
     };
+    let left_out = report::sarif::left_out(&report);
+    if args.format == Format::Sarif && left_out > 0 {
+        eprintln!("warning: {}", report::sarif::limit_message(left_out));
+    }
     let written = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|file| {
             let mut out = std::io::BufWriter::new(file);

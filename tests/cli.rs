@@ -708,3 +708,45 @@ fn config_secrets_and_weak_defaults_are_never_shown() {
         assert!(!baseline.contains(literal) && !baseline.contains("Passw0rd"));
     }
 }
+
+#[test]
+fn sarif_keeps_the_most_severe_results_within_githubs_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // 4,200 services with six findings each (warnings and notes), then a secret (an error)
+    // last in the file.
+    let mut text = String::from("services:\n");
+    for i in 0..4_200 {
+        text.push_str(&format!("  s{i}: {{image: nginx}}\n"));
+    }
+    text.push_str(&format!(
+        "  last:\n    environment:\n      GITHUB_TOKEN: {TOKEN}\n"
+    ));
+    write(dir.path(), "compose.yaml", &text);
+    let out = run(
+        dir.path(),
+        &["scan", "--format", "sarif", "--fail-on", "never"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("results left out"), "{stderr}");
+    assert_no_secret(&stdout(&out), "SARIF over the results limit");
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 25_000);
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "hardcoded-secret" && r["level"] == "error"),
+        "the error is kept"
+    );
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(notes.iter().any(|n| {
+        n["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("results left out")
+    }));
+}

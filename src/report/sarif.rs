@@ -30,8 +30,8 @@ pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
         }
     }
     let descriptors: Vec<Value> = rules.iter().map(|r| descriptor(r, cx)).collect();
-    let results: Vec<Value> = report
-        .findings
+    let kept = within_limit(&report.findings);
+    let results: Vec<Value> = kept
         .iter()
         .map(|f| {
             let index = rules
@@ -55,6 +55,13 @@ pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
             })
         })
         .collect();
+    let left_out = report.findings.len() - kept.len();
+    if left_out > 0 {
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": limit_message(left_out)},
+        }));
+    }
     notifications.extend(report.notifications.iter().map(|n| {
         json!({
             "level": n.level.as_str(),
@@ -95,6 +102,42 @@ pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
         "version": "2.1.0",
         "runs": [run],
     })
+}
+
+/// GitHub rejects a run with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// How many findings a SARIF run leaves out to stay within `MAX_RESULTS`.
+pub fn left_out(report: &Report) -> usize {
+    report.findings.len().saturating_sub(MAX_RESULTS)
+}
+
+pub fn limit_message(left_out: usize) -> String {
+    format!(
+        "{left_out} results left out: GitHub accepts at most {MAX_RESULTS} per run, so the most \
+         severe were kept (by level, then security severity); the JSON output has them all"
+    )
+}
+
+/// The findings a run reports: all of them, or the `MAX_RESULTS` most severe in their order.
+fn within_limit(findings: &[Finding]) -> Vec<&Finding> {
+    if findings.len() <= MAX_RESULTS {
+        return findings.iter().collect();
+    }
+    let severity = |f: &Finding| {
+        let score = f
+            .rule
+            .security_severity
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        (f.level, (score * 10.0) as u32)
+    };
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    // Stable: among equals the earlier finding (by path and line) stays.
+    order.sort_by_key(|&i| std::cmp::Reverse(severity(&findings[i])));
+    order.truncate(MAX_RESULTS);
+    order.sort_unstable();
+    order.into_iter().map(|i| &findings[i]).collect()
 }
 
 fn descriptor(rule: &Rule, cx: &RenderContext) -> Value {
