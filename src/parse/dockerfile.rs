@@ -515,8 +515,12 @@ fn heredoc_markers(text: &str) -> Vec<(bool, String)> {
     while let Some(p) = text[i..].find("<<") {
         let at = i + p;
         i = at + 2;
-        if at > 0 && bytes[at - 1] == b'<' || bytes.get(at + 2) == Some(&b'<') {
-            i = (at + 3).min(text.len());
+        if at > 0 && bytes[at - 1] == b'<' {
+            continue;
+        }
+        if bytes.get(at + 2) == Some(&b'<') {
+            // Past the third `<` (ASCII, so `at + 3` is a character boundary).
+            i = at + 3;
             continue;
         }
         let mut j = at + 2;
