@@ -36,3 +36,28 @@ pub fn check_all(kind: FileKind, text: &str) {
         let _ = file.line_col(draft.span.start as usize);
     }
 }
+
+/// The `${{ }}` finder and the expression parser on arbitrary text.
+pub fn check_expr(text: &str) {
+    for found in parse::expr::find_all(text) {
+        let _ = &text[found.range.clone()];
+        if let Ok(expr) = found.expr {
+            let _ = expr.path_name();
+        }
+    }
+    let _ = parse::expr::parse(text);
+}
+
+/// The shell model on arbitrary text; every word's span stays inside it.
+pub fn check_shell(text: &str) {
+    let script = parse::shell::parse(text, &|r| crate::source::Span::new(r.start, r.end));
+    for command in &script.commands {
+        for word in &command.words {
+            assert!(
+                word.span.end as usize <= text.len(),
+                "word span outside the text"
+            );
+            let _ = &text[word.span.range()];
+        }
+    }
+}

@@ -238,15 +238,17 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
             }
             Kind::Ident
         } else {
-            let two = text.get(i..i + 2).unwrap_or("");
-            i += if matches!(two, "==" | "!=" | "<=" | ">=" | "&&" | "||") {
+            // Checked as a byte first: the character may be multi-byte.
+            if !b"!=<>&|.,()[]*".contains(&c) {
+                let ch = text[start..].chars().next().unwrap_or(' ');
+                return Err(format!("unexpected character `{ch}`"));
+            }
+            let two = &bytes[i..(i + 2).min(bytes.len())];
+            i += if matches!(two, b"==" | b"!=" | b"<=" | b">=" | b"&&" | b"||") {
                 2
             } else {
                 1
             };
-            if !"!=<>&|.,()[]*".contains(&text[start..i][..1]) {
-                return Err(format!("unexpected character `{}`", &text[start..i]));
-            }
             Kind::Op
         };
         out.push(Token {
