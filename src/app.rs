@@ -19,6 +19,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Rules(args) => run_rules(args),
+        Command::Action => crate::action::run(),
         Command::Explain { rule } => match rules::by_id(&rule) {
             Some(rule) => {
                 print!("{}", docs::explain(rule));
@@ -33,11 +34,31 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn run_scan(args: ScanArgs) -> u8 {
+    match execute_scan(&args) {
+        Ok(outcome) if outcome.failing => EXIT_FINDINGS,
+        Ok(_) => EXIT_CLEAN,
+        Err(code) => code,
+    }
+}
+
+/// What a scan left behind, for the Action's outputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outcome {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Findings at or above the fail threshold exist.
+    pub failing: bool,
+}
+
+/// Run `scan` with `args` and write every requested output; `Err` holds the exit status of a
+/// usage or configuration error (already reported on standard error).
+pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     for path in &args.paths {
         if !path.exists() {
             eprintln!("error: {}: no such file or folder", path.display());
-            return EXIT_USAGE;
+            return Err(EXIT_USAGE);
         }
         if path.is_file() && crate::discover::classify_found(path).is_none() && !args.quiet {
             eprintln!(
@@ -49,7 +70,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     let config_path = match &args.config {
         Some(path) if !path.is_file() => {
             eprintln!("error: {}: configuration file not found", path.display());
-            return EXIT_USAGE;
+            return Err(EXIT_USAGE);
         }
         Some(path) => Some(path.clone()),
         None => Config::discover(&args.paths[0]),
@@ -59,7 +80,7 @@ fn run_scan(args: ScanArgs) -> u8 {
             Ok(config) => config,
             Err(e) => {
                 eprintln!("error: invalid configuration: {e}");
-                return EXIT_USAGE;
+                return Err(EXIT_USAGE);
             }
         },
         None => Config::default(),
@@ -69,7 +90,7 @@ fn run_scan(args: ScanArgs) -> u8 {
             Ok(b) => Some(b),
             Err(e) => {
                 eprintln!("error: {e}");
-                return EXIT_USAGE;
+                return Err(EXIT_USAGE);
             }
         },
         None => None,
@@ -80,7 +101,7 @@ fn run_scan(args: ScanArgs) -> u8 {
             Ok(changes) => Some(changes),
             Err(e) => {
                 eprintln!("error: {e}");
-                return EXIT_USAGE;
+                return Err(EXIT_USAGE);
             }
         },
         None => None,
@@ -103,7 +124,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         && let Err(e) = Baseline::from_findings(&report.findings).write(path)
     {
         eprintln!("error: {}: cannot write baseline: {e}", path.display());
-        return EXIT_USAGE;
+        return Err(EXIT_USAGE);
     }
     if let Some(known) = &baseline {
         let before = report.findings.len();
@@ -143,7 +164,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         blob_uri: github_blob_uri(),
     };
     let left_out = report::sarif::left_out(&report);
-    if args.format == Format::Sarif && left_out > 0 {
+    if (args.format == Format::Sarif || args.sarif.is_some()) && left_out > 0 {
         eprintln!("warning: {}", report::sarif::limit_message(left_out));
     }
     let written = match &args.output {
@@ -161,7 +182,18 @@ fn run_scan(args: ScanArgs) -> u8 {
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the report: {e}");
-            return EXIT_USAGE;
+            return Err(EXIT_USAGE);
+        }
+    }
+    if let Some(path) = &args.sarif {
+        let written = std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            report::render(Format::Sarif, &report, &cx, &mut out)?;
+            out.flush()
+        });
+        if let Err(e) = written {
+            eprintln!("error: {}: cannot write SARIF: {e}", path.display());
+            return Err(EXIT_USAGE);
         }
     }
     if let Some(path) = &args.summary {
@@ -172,7 +204,7 @@ fn run_scan(args: ScanArgs) -> u8 {
             .and_then(|mut file| report::summary::render(&report, &cx, &mut file));
         if let Err(e) = appended {
             eprintln!("error: {}: cannot write the summary: {e}", path.display());
-            return EXIT_USAGE;
+            return Err(EXIT_USAGE);
         }
     }
     if let Some(path) = &args.output
@@ -188,7 +220,12 @@ fn run_scan(args: ScanArgs) -> u8 {
     let failing = fail_on
         .threshold()
         .is_some_and(|threshold| report.findings.iter().any(|f| f.level >= threshold));
-    if failing { EXIT_FINDINGS } else { EXIT_CLEAN }
+    Ok(Outcome {
+        errors: report.count(crate::finding::Level::Error),
+        warnings: report.count(crate::finding::Level::Warning),
+        notes: report.count(crate::finding::Level::Note),
+        failing,
+    })
 }
 
 /// Where the step summary links findings, from the variables GitHub Actions sets.

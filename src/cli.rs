@@ -28,6 +28,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the rules.
     Rules(RulesArgs),
+    /// Run as the GitHub Action: read the `INPUT_*` variables the runner sets, write annotations,
+    /// SARIF, the step summary and the step outputs.
+    #[command(hide = true)]
+    Action,
     /// Show a rule's documentation.
     Explain {
         /// A rule id, e.g. `latest-tag`.
@@ -66,6 +70,10 @@ pub struct ScanArgs {
     /// not; untracked files count as new). For pull requests: `--new-since origin/main`.
     #[arg(long, value_name = "REF")]
     pub new_since: Option<String>,
+    /// Also write SARIF to FILE, whatever `--format` is (e.g. annotations on standard output and
+    /// SARIF for code scanning from one run).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
     /// Append a Markdown summary (counts per rule, top findings) to FILE, e.g. `$GITHUB_STEP_SUMMARY`.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,

@@ -4,6 +4,7 @@
 //! [`parse`] builds located models, [`rules`] check them, [`scan`] runs it all and applies
 //! suppressions, and [`report`] renders the findings.
 
+pub mod action;
 pub mod app;
 pub mod baseline;
 pub mod changes;

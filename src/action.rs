@@ -1,0 +1,265 @@
+//! The GitHub Action's entry point (`portcullis action`, the image's entrypoint).
+//!
+//! A container action receives its inputs as `INPUT_<NAME>` variables (name upper-cased, dashes
+//! kept). They map to `scan` flags:
+//!
+//! | input | flag |
+//! |---|---|
+//! | `path` (whitespace-separated) | `[PATH...]` |
+//! | `config` | `--config` |
+//! | `fail-on` | `--fail-on` |
+//! | `sarif-file` (default `portcullis.sarif`) | `--sarif` |
+//! | `category` | `--category` |
+//! | `baseline` | `--baseline` |
+//! | `only-new` (`true`: since `origin/$GITHUB_BASE_REF` on pull requests; or a ref) | `--new-since` |
+//! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
+//!
+//! Annotations go to standard output (`--format github`). Outputs (`sarif-file`, `findings`,
+//! `errors`, `warnings`, `notes`) go to `$GITHUB_OUTPUT`. GitHub runs container actions as root
+//! on a workspace owned by the runner's user: the files written there are handed back to the
+//! workspace's owner, so later steps can replace or remove them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::app::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, Outcome, execute_scan};
+use crate::cli::{ColorChoice, ScanArgs};
+use crate::config::FailOn;
+use crate::report::Format;
+
+pub fn run() -> u8 {
+    run_with(&|name| std::env::var(name).ok())
+}
+
+/// `run`, with the environment passed in (for tests).
+pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
+    let args = match scan_args(env) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let outcome = match execute_scan(&args) {
+        Ok(outcome) => outcome,
+        Err(code) => return code,
+    };
+    if let Some(workspace) = env("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) {
+        let sarif = args.sarif.as_deref().expect("always set by scan_args");
+        give_back(Path::new(&workspace), sarif);
+    }
+    if let Some(path) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+        let sarif = args.sarif.as_deref().expect("always set by scan_args");
+        if let Err(e) = write_outputs(Path::new(&path), sarif, &outcome) {
+            eprintln!("error: {path}: cannot write the step outputs: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    if outcome.failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// The `scan` arguments the inputs ask for.
+pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, String> {
+    let input = |name: &str| {
+        env(&format!("INPUT_{}", name.to_ascii_uppercase()))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let flag = |name: &str, default: bool| -> Result<bool, String> {
+        match input(name).as_deref() {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(other) => Err(format!(
+                "input `{name}`: expected true or false, got `{other}`"
+            )),
+        }
+    };
+    let paths: Vec<PathBuf> = input("path")
+        .map(|p| p.split_whitespace().map(PathBuf::from).collect())
+        .unwrap_or_else(|| vec![PathBuf::from(".")]);
+    let fail_on = match input("fail-on").as_deref() {
+        None => None,
+        Some("error") => Some(FailOn::Error),
+        Some("warning") => Some(FailOn::Warning),
+        Some("note") => Some(FailOn::Note),
+        Some("never") => Some(FailOn::Never),
+        Some(other) => {
+            return Err(format!(
+                "input `fail-on`: expected error, warning, note or never, got `{other}`"
+            ));
+        }
+    };
+    let new_since = match input("only-new").as_deref() {
+        None | Some("false") => None,
+        Some("true") => match env("GITHUB_BASE_REF").filter(|r| !r.is_empty()) {
+            Some(base) => Some(format!("origin/{base}")),
+            None => {
+                eprintln!(
+                    "notice: only-new: not a pull request (no GITHUB_BASE_REF); reporting every finding"
+                );
+                None
+            }
+        },
+        Some(reference) => Some(reference.to_string()),
+    };
+    let summary = if flag("summary", true)? {
+        env("GITHUB_STEP_SUMMARY")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    } else {
+        None
+    };
+    Ok(ScanArgs {
+        paths,
+        format: Format::Github,
+        output: None,
+        fail_on,
+        config: input("config").map(PathBuf::from),
+        baseline: input("baseline").map(PathBuf::from),
+        write_baseline: None,
+        quiet: false,
+        new_since,
+        sarif: Some(PathBuf::from(
+            input("sarif-file").unwrap_or_else(|| "portcullis.sarif".into()),
+        )),
+        summary,
+        category: input("category"),
+        secrets_scope: None,
+        color: ColorChoice::Never,
+    })
+}
+
+/// Append the step outputs, in the multi-line form when a value holds a line break.
+fn write_outputs(path: &Path, sarif: &Path, outcome: &Outcome) -> std::io::Result<()> {
+    let mut text = String::new();
+    let mut put = |name: &str, value: &str| {
+        if value.contains(['\n', '\r']) {
+            let mut delimiter = String::from("PORTCULLIS_EOF");
+            while value.contains(&delimiter) {
+                delimiter.push('_');
+            }
+            text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+        } else {
+            text.push_str(&format!("{name}={value}\n"));
+        }
+    };
+    put("sarif-file", &sarif.to_string_lossy());
+    let total = outcome.errors + outcome.warnings + outcome.notes;
+    put("findings", &total.to_string());
+    put("errors", &outcome.errors.to_string());
+    put("warnings", &outcome.warnings.to_string());
+    put("notes", &outcome.notes.to_string());
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+/// Give a file written into the workspace to the workspace's owner. Only root can; anyone else
+/// already owns what they wrote, so a failure changes nothing.
+fn give_back(workspace: &Path, file: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(workspace) else {
+        return;
+    };
+    let _ = std::os::unix::fs::chown(file, Some(meta.uid()), Some(meta.gid()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn args(vars: &[(&str, &str)]) -> Result<ScanArgs, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        scan_args(&|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let a = args(&[]).unwrap();
+        assert_eq!(a.paths, vec![PathBuf::from(".")]);
+        assert_eq!(a.format, Format::Github);
+        assert_eq!(a.sarif, Some(PathBuf::from("portcullis.sarif")));
+        assert!(a.fail_on.is_none() && a.new_since.is_none() && a.summary.is_none());
+    }
+
+    #[test]
+    fn inputs_map_to_flags() {
+        let a = args(&[
+            ("INPUT_PATH", "services/api  services/web\n"),
+            ("INPUT_FAIL-ON", "warning"),
+            ("INPUT_SARIF-FILE", "out.sarif"),
+            ("INPUT_CATEGORY", "api"),
+            ("INPUT_CONFIG", "ci/portcullis.toml"),
+            ("INPUT_BASELINE", ".portcullis-baseline.json"),
+            ("INPUT_ONLY-NEW", "true"),
+            ("GITHUB_BASE_REF", "main"),
+            ("GITHUB_STEP_SUMMARY", "/tmp/summary"),
+        ])
+        .unwrap();
+        assert_eq!(
+            a.paths,
+            vec![PathBuf::from("services/api"), PathBuf::from("services/web")]
+        );
+        assert_eq!(a.fail_on, Some(FailOn::Warning));
+        assert_eq!(a.sarif, Some(PathBuf::from("out.sarif")));
+        assert_eq!(a.category.as_deref(), Some("api"));
+        assert_eq!(a.config, Some(PathBuf::from("ci/portcullis.toml")));
+        assert_eq!(a.baseline, Some(PathBuf::from(".portcullis-baseline.json")));
+        assert_eq!(a.new_since.as_deref(), Some("origin/main"));
+        assert_eq!(a.summary, Some(PathBuf::from("/tmp/summary")));
+    }
+
+    #[test]
+    fn only_new_takes_a_ref_and_summary_can_be_off() {
+        let a = args(&[
+            ("INPUT_ONLY-NEW", "v1.2.0"),
+            ("INPUT_SUMMARY", "false"),
+            ("GITHUB_STEP_SUMMARY", "/tmp/summary"),
+        ])
+        .unwrap();
+        assert_eq!(a.new_since.as_deref(), Some("v1.2.0"));
+        assert!(a.summary.is_none());
+        // Outside a pull request `true` has no base to compare with.
+        assert!(
+            args(&[("INPUT_ONLY-NEW", "true")])
+                .unwrap()
+                .new_since
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_usage_errors() {
+        assert!(args(&[("INPUT_FAIL-ON", "critical")]).is_err());
+        assert!(args(&[("INPUT_SUMMARY", "yes")]).is_err());
+    }
+
+    #[test]
+    fn outputs_use_the_multiline_form_only_when_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        let outcome = Outcome {
+            errors: 2,
+            warnings: 1,
+            notes: 0,
+            failing: true,
+        };
+        write_outputs(&out, Path::new("a\nb.sarif"), &outcome).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            text,
+            "sarif-file<<PORTCULLIS_EOF\na\nb.sarif\nPORTCULLIS_EOF\nfindings=3\nerrors=2\nwarnings=1\nnotes=0\n"
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! The GitHub Action's entry point, run the way the runner runs the container: inputs in
+//! `INPUT_*` variables, file commands in `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`.
+
+mod common;
+
+use std::path::Path;
+
+use common::bin;
+
+const TOKEN: &str = "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";
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn action_writes_annotations_sarif_summary_and_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "app/Dockerfile",
+        &format!("FROM nginx\nENV GITHUB_TOKEN={TOKEN}\nUSER 101\n"),
+    );
+    write(root, "other/Dockerfile", "FROM nginx\n");
+    let files = tempfile::tempdir().unwrap();
+    let output = files.path().join("output");
+    let summary = files.path().join("summary");
+    let out = bin()
+        .current_dir(root)
+        .env_clear()
+        .env("GITHUB_WORKSPACE", root)
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("INPUT_PATH", "app")
+        .env("INPUT_SARIF-FILE", "results/app.sarif")
+        .env("INPUT_CATEGORY", "app")
+        .env("INPUT_FAIL-ON", "error")
+        .arg("action")
+        .output()
+        .unwrap();
+    // The results folder does not exist: that is the user's to create, and a clear error.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("results/app.sarif"));
+
+    std::fs::create_dir(root.join("results")).unwrap();
+    let out = bin()
+        .current_dir(root)
+        .env_clear()
+        .env("GITHUB_WORKSPACE", root)
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("INPUT_PATH", "app")
+        .env("INPUT_SARIF-FILE", "results/app.sarif")
+        .env("INPUT_CATEGORY", "app")
+        .env("INPUT_FAIL-ON", "error")
+        .arg("action")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("::error file=app/Dockerfile,line=2,"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("other/Dockerfile"),
+        "only the input path is scanned"
+    );
+
+    let sarif_text = std::fs::read_to_string(root.join("results/app.sarif")).unwrap();
+    let sarif: serde_json::Value = serde_json::from_str(&sarif_text).unwrap();
+    assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "app/");
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    let value = |name: &str| {
+        outputs
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no output {name} in {outputs}"))
+            .to_string()
+    };
+    assert_eq!(value("sarif-file"), "results/app.sarif");
+    let count = |name: &str| value(name).parse::<usize>().unwrap();
+    assert_eq!(count("errors"), 1);
+    assert_eq!(
+        count("findings"),
+        count("errors") + count("warnings") + count("notes")
+    );
+    assert_eq!(
+        count("findings"),
+        sarif["runs"][0]["results"].as_array().unwrap().len()
+    );
+
+    let summary_text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary_text.starts_with("### Portcullis: 1 error"),
+        "{summary_text}"
+    );
+
+    for (what, text) in [
+        ("annotations", stdout.as_str()),
+        ("SARIF", sarif_text.as_str()),
+        ("outputs", outputs.as_str()),
+        ("summary", summary_text.as_str()),
+    ] {
+        assert!(
+            !text.contains("PortcullisFixtureTokenGhp"),
+            "{what} shows the token"
+        );
+    }
+}
+
+#[test]
+fn action_rejects_bad_inputs_with_status_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .env_clear()
+        .env("INPUT_FAIL-ON", "critical")
+        .arg("action")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fail-on"));
+}
