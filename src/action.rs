@@ -11,7 +11,6 @@
 //! | `sarif-file` (default `portcullis.sarif`) | `--sarif` |
 //! | `category` | `--category` |
 //! | `baseline` | `--baseline` |
-//! | `only-new` (`true`: since `origin/$GITHUB_BASE_REF` on pull requests; or a ref) | `--new-since` |
 //! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
 //!
 //! Annotations go to standard output (`--format github`). Outputs (`sarif-file`, `findings`,
@@ -26,6 +25,19 @@ use crate::app::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, Outcome, execute_scan};
 use crate::cli::{ColorChoice, ScanArgs};
 use crate::config::FailOn;
 use crate::report::Format;
+
+/// The inputs `action.yml` declares and `scan_args` reads.
+pub const INPUTS: &[&str] = &[
+    "path",
+    "config",
+    "fail-on",
+    "sarif-file",
+    "category",
+    "baseline",
+    "summary",
+];
+/// The outputs `action.yml` declares and `write_outputs` sets.
+pub const OUTPUTS: &[&str] = &["sarif-file", "findings", "errors", "warnings", "notes"];
 
 pub fn run() -> u8 {
     run_with(&|name| std::env::var(name).ok())
@@ -94,19 +106,6 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
             ));
         }
     };
-    let new_since = match input("only-new").as_deref() {
-        None | Some("false") => None,
-        Some("true") => match env("GITHUB_BASE_REF").filter(|r| !r.is_empty()) {
-            Some(base) => Some(format!("origin/{base}")),
-            None => {
-                eprintln!(
-                    "notice: only-new: not a pull request (no GITHUB_BASE_REF); reporting every finding"
-                );
-                None
-            }
-        },
-        Some(reference) => Some(reference.to_string()),
-    };
     let summary = if flag("summary", true)? {
         env("GITHUB_STEP_SUMMARY")
             .filter(|p| !p.is_empty())
@@ -123,7 +122,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         baseline: input("baseline").map(PathBuf::from),
         write_baseline: None,
         quiet: false,
-        new_since,
+        new_since: None,
         sarif: Some(PathBuf::from(
             input("sarif-file").unwrap_or_else(|| "portcullis.sarif".into()),
         )),
@@ -202,8 +201,6 @@ mod tests {
             ("INPUT_CATEGORY", "api"),
             ("INPUT_CONFIG", "ci/portcullis.toml"),
             ("INPUT_BASELINE", ".portcullis-baseline.json"),
-            ("INPUT_ONLY-NEW", "true"),
-            ("GITHUB_BASE_REF", "main"),
             ("GITHUB_STEP_SUMMARY", "/tmp/summary"),
         ])
         .unwrap();
@@ -216,27 +213,17 @@ mod tests {
         assert_eq!(a.category.as_deref(), Some("api"));
         assert_eq!(a.config, Some(PathBuf::from("ci/portcullis.toml")));
         assert_eq!(a.baseline, Some(PathBuf::from(".portcullis-baseline.json")));
-        assert_eq!(a.new_since.as_deref(), Some("origin/main"));
         assert_eq!(a.summary, Some(PathBuf::from("/tmp/summary")));
     }
 
     #[test]
-    fn only_new_takes_a_ref_and_summary_can_be_off() {
+    fn summary_can_be_off() {
         let a = args(&[
-            ("INPUT_ONLY-NEW", "v1.2.0"),
             ("INPUT_SUMMARY", "false"),
             ("GITHUB_STEP_SUMMARY", "/tmp/summary"),
         ])
         .unwrap();
-        assert_eq!(a.new_since.as_deref(), Some("v1.2.0"));
         assert!(a.summary.is_none());
-        // Outside a pull request `true` has no base to compare with.
-        assert!(
-            args(&[("INPUT_ONLY-NEW", "true")])
-                .unwrap()
-                .new_since
-                .is_none()
-        );
     }
 
     #[test]

@@ -133,3 +133,30 @@ fn action_rejects_bad_inputs_with_status_two() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fail-on"));
 }
+
+/// The names under a top-level key of `action.yml` (`inputs:` or `outputs:`).
+fn declared(action: &str, section: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut inside = false;
+    for line in action.lines() {
+        if !line.starts_with(' ') && !line.is_empty() {
+            inside = line == format!("{section}:");
+        } else if inside
+            && let Some(name) = line.strip_prefix("  ")
+            && !name.starts_with(' ')
+            && let Some(name) = name.strip_suffix(':')
+        {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+#[test]
+fn action_yml_declares_exactly_what_the_entry_point_handles() {
+    let action =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    assert_eq!(declared(&action, "inputs"), portcullis::action::INPUTS);
+    assert_eq!(declared(&action, "outputs"), portcullis::action::OUTPUTS);
+    assert!(action.contains("using: docker"));
+}
