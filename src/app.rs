@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Scan(args) => run_scan(args),
         Command::Rules(args) => run_rules(args),
         Command::Action => crate::action::run(),
+        Command::Upload(args) => run_upload(args),
         Command::Explain { rule } => match rules::by_id(&rule) {
             Some(rule) => {
                 print!("{}", docs::explain(rule));
@@ -237,6 +238,54 @@ fn github_blob_uri() -> Option<String> {
         var("GITHUB_REPOSITORY")?,
         var("GITHUB_SHA")?
     ))
+}
+
+fn run_upload(args: crate::cli::UploadArgs) -> u8 {
+    let Some(token) = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty()) else {
+        eprintln!(
+            "error: upload needs a token in GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{{{ github.token }}}}`)"
+        );
+        return EXIT_USAGE;
+    };
+    if args.repository.split('/').filter(|p| !p.is_empty()).count() != 2 {
+        eprintln!(
+            "error: --repository must be `owner/name`, not `{}`",
+            args.repository
+        );
+        return EXIT_USAGE;
+    }
+    let interval = std::time::Duration::from_millis(args.poll_interval_ms.max(1));
+    let attempts = (args.wait_timeout * 1000 / args.poll_interval_ms.max(1)).max(1) as u32;
+    let upload = crate::upload::Upload {
+        repository: args.repository.clone(),
+        commit_sha: args.commit.clone(),
+        git_ref: args.git_ref.clone(),
+        api_url: args.api_url.clone(),
+        token,
+        wait: (!args.no_wait).then_some((interval, attempts)),
+    };
+    use crate::upload::Outcome;
+    match crate::upload::upload_file(&args.sarif, &upload) {
+        Ok(Outcome::Accepted { id }) => {
+            eprintln!("portcullis: SARIF accepted by GitHub (upload {id})");
+            EXIT_CLEAN
+        }
+        Ok(Outcome::Complete { id }) => {
+            eprintln!("portcullis: SARIF processed by GitHub code scanning (upload {id})");
+            EXIT_CLEAN
+        }
+        Ok(Outcome::Pending { id }) => {
+            eprintln!(
+                "warning: GitHub is still processing the SARIF after {} s (upload {id}); results appear when it finishes",
+                args.wait_timeout
+            );
+            EXIT_CLEAN
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FINDINGS
+        }
+    }
 }
 
 fn run_rules(args: RulesArgs) -> u8 {

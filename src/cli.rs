@@ -32,6 +32,9 @@ pub enum Command {
     /// SARIF, the step summary and the step outputs.
     #[command(hide = true)]
     Action,
+    /// Upload a SARIF file to GitHub code scanning and wait until GitHub has processed it.
+    /// The token is read from GITHUB_TOKEN. Exit status 1 when GitHub refuses or fails it.
+    Upload(UploadArgs),
     /// Show a rule's documentation.
     Explain {
         /// A rule id, e.g. `latest-tag`.
@@ -87,6 +90,34 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct UploadArgs {
+    /// The SARIF file, e.g. from `scan --format sarif --output FILE`.
+    #[arg(default_value = "portcullis.sarif")]
+    pub sarif: PathBuf,
+    /// Repository, `owner/name`.
+    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
+    pub repository: String,
+    /// Commit the results describe.
+    #[arg(long, env = "GITHUB_SHA", value_name = "SHA")]
+    pub commit: String,
+    /// Git ref the results describe, e.g. `refs/heads/main` or `refs/pull/7/merge`.
+    #[arg(long = "ref", env = "GITHUB_REF", value_name = "REF")]
+    pub git_ref: String,
+    /// GitHub API endpoint (GitHub Enterprise Server: `https://HOST/api/v3`).
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub api_url: String,
+    /// Return once GitHub has accepted the file, without waiting for processing.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for processing, in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub wait_timeout: u64,
+    /// Milliseconds between two processing-status requests.
+    #[arg(long, default_value_t = 5000, hide = true)]
+    pub poll_interval_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

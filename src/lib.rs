@@ -21,6 +21,7 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+pub mod upload;
 
 pub use finding::{Finding, Level, Report};
 pub use scan::{ScanOptions, scan};

@@ -1,0 +1,197 @@
+//! `portcullis upload`: send a SARIF file to GitHub code scanning, then wait for GitHub to
+//! process it and report what it says.
+//!
+//! The API takes the SARIF gzip-compressed and base64-encoded, with the commit and ref it
+//! describes (from the Actions environment unless given). The token comes from the environment
+//! only and is never printed: every message here is built from GitHub's answer, not the request.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine;
+use octocrab::Octocrab;
+use serde_json::{Value, json};
+
+/// GitHub rejects an upload whose compressed SARIF exceeds this.
+pub const MAX_COMPRESSED_BYTES: usize = 10 * 1024 * 1024;
+
+/// Where and what to upload.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// `owner/name`.
+    pub repository: String,
+    pub commit_sha: String,
+    /// `refs/heads/<branch>` or `refs/pull/<n>/merge`.
+    pub git_ref: String,
+    pub api_url: String,
+    pub token: String,
+    /// Wait for processing: how often to ask and how many times at most.
+    pub wait: Option<(Duration, u32)>,
+}
+
+/// What GitHub made of the upload.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted; not waited for.
+    Accepted { id: String },
+    /// Processed.
+    Complete { id: String },
+    /// Still processing after the last poll.
+    Pending { id: String },
+}
+
+/// gzip, then base64: the encoding the code-scanning API requires.
+pub fn encode(sarif: &[u8]) -> Result<String, String> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(sarif)
+        .and_then(|_| gz.finish())
+        .map_err(|e| format!("cannot compress the SARIF: {e}"))
+        .and_then(|compressed| {
+            if compressed.len() > MAX_COMPRESSED_BYTES {
+                Err(format!(
+                    "the SARIF is {} MB compressed; GitHub accepts at most 10 MB (scan fewer paths, or raise --fail-on and filter with a baseline)",
+                    compressed.len() / (1024 * 1024)
+                ))
+            } else {
+                Ok(base64::engine::general_purpose::STANDARD.encode(compressed))
+            }
+        })
+}
+
+/// Upload `path` and, if asked, wait for GitHub to process it.
+pub fn upload_file(path: &Path, upload: &Upload) -> Result<Outcome, String> {
+    let sarif = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_slice::<Value>(&sarif)
+        .map_err(|e| format!("{}: not a SARIF file: {e}", path.display()))?;
+    let encoded = encode(&sarif)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+    runtime.block_on(send(encoded, upload))
+}
+
+async fn send(encoded: String, upload: &Upload) -> Result<Outcome, String> {
+    let client = Octocrab::builder()
+        .base_uri(upload.api_url.as_str())
+        .map_err(|e| format!("invalid API URL `{}`: {e}", upload.api_url))?
+        .personal_token(upload.token.clone())
+        .set_connect_timeout(Some(Duration::from_secs(20)))
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .build()
+        .map_err(|e| format!("cannot set up the GitHub client: {e}"))?;
+    let route = format!("/repos/{}/code-scanning/sarifs", upload.repository);
+    let body = json!({
+        "commit_sha": upload.commit_sha,
+        "ref": upload.git_ref,
+        "sarif": encoded,
+        "tool_name": "Portcullis",
+    });
+    let receipt: Value = client
+        .post(&route, Some(&body))
+        .await
+        .map_err(|e| describe(e, "upload"))?;
+    let id = receipt["id"]
+        .as_str()
+        .ok_or("GitHub accepted the upload but sent no id")?
+        .to_string();
+    let Some((interval, attempts)) = upload.wait else {
+        return Ok(Outcome::Accepted { id });
+    };
+    let status_route = format!("{route}/{id}");
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            tokio::time::sleep(interval).await;
+        }
+        let status: Value = match client.get(&status_route, None::<&()>).await {
+            Ok(status) => status,
+            // Right after the upload the id may not be visible yet.
+            Err(octocrab::Error::GitHub { source, .. }) if source.status_code.as_u16() == 404 => {
+                continue;
+            }
+            Err(e) => return Err(describe(e, "processing status")),
+        };
+        match status["processing_status"].as_str() {
+            Some("complete") => return Ok(Outcome::Complete { id }),
+            Some("failed") => {
+                let errors: Vec<&str> = status["errors"]
+                    .as_array()
+                    .map(|list| list.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                return Err(format!(
+                    "GitHub could not process the SARIF (upload {id}): {}",
+                    if errors.is_empty() {
+                        "no reason given".to_string()
+                    } else {
+                        errors.join("; ")
+                    }
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(Outcome::Pending { id })
+}
+
+/// A GitHub error as a user can act on it.
+fn describe(error: octocrab::Error, what: &str) -> String {
+    match error {
+        octocrab::Error::GitHub { source, .. } => {
+            let status = source.status_code.as_u16();
+            let rate_limited = source
+                .headers
+                .as_ref()
+                .and_then(|h| h.get("x-ratelimit-remaining"))
+                .is_some_and(|v| v == "0");
+            let hint = match status {
+                401 => "the token is missing, expired or invalid",
+                403 if rate_limited => "the API rate limit is exhausted; retry after it resets",
+                403 => {
+                    "the token may not write security events (workflow permission `security-events: write`), or code scanning is not enabled for the repository"
+                }
+                404 => "no such repository, or the token cannot see it",
+                413 => "the SARIF is too large for GitHub",
+                422 => "GitHub rejected the request (commit, ref or SARIF)",
+                429 => "too many requests; retry later",
+                _ => "unexpected answer",
+            };
+            let reset = match (rate_limited || status == 429, source.rate_limit_reset) {
+                (true, Some(reset)) => format!(" (the limit resets at unix time {reset})"),
+                _ => String::new(),
+            };
+            format!(
+                "{what}: GitHub answered {status}: {}: {hint}{reset}",
+                source.message
+            )
+        }
+        other => format!(
+            "{what}: cannot reach GitHub: {}",
+            first_line(&other.to_string())
+        ),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn encoding_round_trips() {
+        let sarif = br#"{"version":"2.1.0","runs":[]}"#;
+        let encoded = encode(sarif).unwrap();
+        let compressed = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_end(&mut text)
+            .unwrap();
+        assert_eq!(text, sarif);
+    }
+}
