@@ -379,8 +379,12 @@ pub fn parse(text: &str) -> (Dockerfile, Vec<ParseError>) {
 fn parse_run_scripts(file: &mut Dockerfile) {
     let mut stage_posix: Vec<bool> = Vec::new();
     let mut posix = true;
+    // Stages are in file order: walk them with the instructions instead of searching.
+    let mut next_stage = 0;
     for idx in 0..file.instructions.len() {
-        if let Some(stage) = file.stages.iter().position(|s| s.from == idx) {
+        if file.stages.get(next_stage).is_some_and(|s| s.from == idx) {
+            let stage = next_stage;
+            next_stage += 1;
             if let Some(previous) = stage.checked_sub(1) {
                 stage_posix.resize(previous + 1, true);
                 stage_posix[previous] = posix;
@@ -595,6 +599,11 @@ fn split_words(logical: &Logical) -> Vec<Word> {
 
 fn build_stages(file: &mut Dockerfile, errors: &mut Vec<ParseError>) {
     let mut stages: Vec<Stage> = Vec::new();
+    let mut stage_by_name: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
+    // The global ARGs by name; a later declaration replaces an earlier one.
+    let mut global_values: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
     for (idx, ins) in file.instructions.iter().enumerate() {
         if ins.keyword == "ARG" && stages.is_empty() {
             for word in &ins.words {
@@ -602,6 +611,7 @@ fn build_stages(file: &mut Dockerfile, errors: &mut Vec<ParseError>) {
                     Some((n, v)) => (n.to_string(), Some(unquote(v))),
                     None => (word.text.clone(), None),
                 };
+                global_values.insert(name.clone(), default.clone());
                 file.global_args.push((name, default));
             }
             continue;
@@ -629,18 +639,15 @@ fn build_stages(file: &mut Dockerfile, errors: &mut Vec<ParseError>) {
             _ => None,
         };
         let resolved = substitute(&image.text, &|var| {
-            file.global_args
-                .iter()
-                .rev()
-                .find(|(n, _)| n == var)
-                .and_then(|(_, v)| v.clone())
+            global_values.get(var).cloned().flatten()
         });
-        let base_stage = resolved.as_deref().and_then(|r| {
-            let lower = r.to_ascii_lowercase();
-            stages
-                .iter()
-                .position(|s| s.name.as_deref() == Some(lower.as_str()))
-        });
+        let base_stage = resolved
+            .as_deref()
+            .and_then(|r| stage_by_name.get(&r.to_ascii_lowercase()).copied());
+        if let Some(name) = &name {
+            // Later stages refer to the first stage of a name (BuildKit rejects duplicates).
+            stage_by_name.entry(name.clone()).or_insert(stages.len());
+        }
         stages.push(Stage {
             from: idx,
             body: idx + 1..idx + 1,
