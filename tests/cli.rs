@@ -496,6 +496,10 @@ fn hostile_files_get_a_parse_error_and_the_scan_goes_on() {
             fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
         }
         assert_eq!(unsafe { mkfifo(c.as_ptr(), 0o644) }, 0);
+        use std::os::unix::fs::PermissionsExt;
+        write(root, "locked/Dockerfile", "FROM nginx\n");
+        let locked = root.join("locked/Dockerfile");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     }
     // Expressions and shell that nest far deeper than any real file.
     let deep_expr = format!(
@@ -559,6 +563,19 @@ fn hostile_files_get_a_parse_error_and_the_scan_goes_on() {
         "{messages:#?}"
     );
     assert!(has("latest-tag good/Dockerfile:1:6"), "{messages:#?}");
+    // An unreadable file is a parse error; root reads it anyway, and then it is scanned.
+    #[cfg(unix)]
+    {
+        let readable = std::fs::read(root.join("locked/Dockerfile")).is_ok();
+        if readable {
+            assert!(has("latest-tag locked/Dockerfile:1:6"), "{messages:#?}");
+        } else {
+            assert!(
+                has("parse-error locked/Dockerfile:1:1 cannot read"),
+                "{messages:#?}"
+            );
+        }
+    }
     // BOM and CRLF: positions are still those an editor shows.
     assert!(has("latest-tag crlf/compose.yaml:3:18"), "{messages:#?}");
     assert!(
