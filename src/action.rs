@@ -12,6 +12,7 @@
 //! | `category` | `--category` |
 //! | `baseline` | `--baseline` |
 //! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
+//! | `upload` (default `false`), `token` (default `github.token`) | `portcullis upload` after the scan |
 //!
 //! Annotations go to standard output (`--format github`). Outputs (`sarif-file`, `findings`,
 //! `errors`, `warnings`, `notes`) go to `$GITHUB_OUTPUT`. GitHub runs container actions as root
@@ -35,6 +36,8 @@ pub const INPUTS: &[&str] = &[
     "category",
     "baseline",
     "summary",
+    "upload",
+    "token",
 ];
 /// The outputs `action.yml` declares and `write_outputs` sets.
 pub const OUTPUTS: &[&str] = &["sarif-file", "findings", "errors", "warnings", "notes"];
@@ -60,6 +63,27 @@ pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
         let sarif = args.sarif.as_deref().expect("always set by scan_args");
         give_back(Path::new(&workspace), sarif);
     }
+    // Upload whatever the scan found, also when it fails the step.
+    let uploaded = match upload_settings(env) {
+        Ok(None) => true,
+        Ok(Some(upload)) => {
+            let sarif = args.sarif.as_deref().expect("always set by scan_args");
+            match crate::upload::upload_file(sarif, &upload) {
+                Ok(outcome) => {
+                    eprintln!("portcullis: {outcome}");
+                    true
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    false
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     if let Some(path) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
         let sarif = args.sarif.as_deref().expect("always set by scan_args");
         if let Err(e) = write_outputs(Path::new(&path), sarif, &outcome) {
@@ -67,7 +91,7 @@ pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
             return EXIT_USAGE;
         }
     }
-    if outcome.failing {
+    if outcome.failing || !uploaded {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -131,6 +155,38 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         secrets_scope: None,
         color: ColorChoice::Never,
     })
+}
+
+/// The upload the `upload` and `token` inputs ask for, with the commit, ref and API from the
+/// variables the runner sets.
+fn upload_settings(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<crate::upload::Upload>, String> {
+    let var = |name: &str| {
+        env(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    match var("INPUT_UPLOAD").as_deref() {
+        None | Some("false") => return Ok(None),
+        Some("true") => {}
+        Some(other) => {
+            return Err(format!(
+                "input `upload`: expected true or false, got `{other}`"
+            ));
+        }
+    }
+    let need = |name: &str| var(name).ok_or_else(|| format!("input `upload`: {name} is not set"));
+    let token = var("INPUT_TOKEN")
+        .ok_or("input `upload`: no token (input `token`, default `${{ github.token }}`)")?;
+    Ok(Some(crate::upload::Upload {
+        repository: need("GITHUB_REPOSITORY")?,
+        commit_sha: need("GITHUB_SHA")?,
+        git_ref: need("GITHUB_REF")?,
+        api_url: var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
+        token,
+        wait: Some((std::time::Duration::from_secs(5), 24)),
+    }))
 }
 
 /// Append the step outputs, in the multi-line form when a value holds a line break.
@@ -224,6 +280,32 @@ mod tests {
         ])
         .unwrap();
         assert!(a.summary.is_none());
+    }
+
+    #[test]
+    fn upload_needs_a_token_and_the_runner_variables() {
+        let settings = |vars: &[(&str, &str)]| {
+            let map: HashMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            upload_settings(&|name| map.get(name).cloned())
+        };
+        assert!(settings(&[]).unwrap().is_none());
+        assert!(settings(&[("INPUT_UPLOAD", "yes")]).is_err());
+        assert!(settings(&[("INPUT_UPLOAD", "true")]).is_err());
+        assert!(settings(&[("INPUT_UPLOAD", "true"), ("INPUT_TOKEN", "t")]).is_err());
+        let upload = settings(&[
+            ("INPUT_UPLOAD", "true"),
+            ("INPUT_TOKEN", "t"),
+            ("GITHUB_REPOSITORY", "acme/app"),
+            ("GITHUB_SHA", "abc"),
+            ("GITHUB_REF", "refs/heads/main"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(upload.api_url, "https://api.github.com");
+        assert_eq!(upload.repository, "acme/app");
     }
 
     #[test]

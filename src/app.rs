@@ -264,21 +264,13 @@ fn run_upload(args: crate::cli::UploadArgs) -> u8 {
         token,
         wait: (!args.no_wait).then_some((interval, attempts)),
     };
-    use crate::upload::Outcome;
     match crate::upload::upload_file(&args.sarif, &upload) {
-        Ok(Outcome::Accepted { id }) => {
-            eprintln!("portcullis: SARIF accepted by GitHub (upload {id})");
+        Ok(outcome @ crate::upload::Outcome::Pending { .. }) => {
+            eprintln!("warning: {outcome}");
             EXIT_CLEAN
         }
-        Ok(Outcome::Complete { id }) => {
-            eprintln!("portcullis: SARIF processed by GitHub code scanning (upload {id})");
-            EXIT_CLEAN
-        }
-        Ok(Outcome::Pending { id }) => {
-            eprintln!(
-                "warning: GitHub is still processing the SARIF after {} s (upload {id}); results appear when it finishes",
-                args.wait_timeout
-            );
+        Ok(outcome) => {
+            eprintln!("portcullis: {outcome}");
             EXIT_CLEAN
         }
         Err(e) => {

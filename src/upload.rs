@@ -41,6 +41,21 @@ pub enum Outcome {
     Pending { id: String },
 }
 
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Accepted { id } => write!(f, "SARIF accepted by GitHub (upload {id})"),
+            Outcome::Complete { id } => {
+                write!(f, "SARIF processed by GitHub code scanning (upload {id})")
+            }
+            Outcome::Pending { id } => write!(
+                f,
+                "GitHub is still processing the SARIF (upload {id}); results appear when it finishes"
+            ),
+        }
+    }
+}
+
 /// gzip, then base64: the encoding the code-scanning API requires.
 pub fn encode(sarif: &[u8]) -> Result<String, String> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

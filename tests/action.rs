@@ -160,3 +160,54 @@ fn action_yml_declares_exactly_what_the_entry_point_handles() {
     assert_eq!(declared(&action, "outputs"), portcullis::action::OUTPUTS);
     assert!(action.contains("using: docker"));
 }
+
+#[tokio::test]
+async fn action_uploads_the_sarif_when_asked() {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/code-scanning/sarifs"))
+        .and(header(
+            "authorization",
+            "Bearer ghs_PortcullisActionToken0001",
+        ))
+        .respond_with(ResponseTemplate::new(202).set_body_json(serde_json::json!({"id": "7"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/code-scanning/sarifs/7"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"processing_status": "complete"})),
+        )
+        .mount(&server)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Dockerfile", "FROM nginx:1.27\nUSER 101\n");
+    let mut cmd = bin();
+    cmd.current_dir(dir.path())
+        .env_clear()
+        .env("INPUT_UPLOAD", "true")
+        .env("INPUT_TOKEN", "ghs_PortcullisActionToken0001")
+        .env("INPUT_FAIL-ON", "never")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+        .env("GITHUB_REF", "refs/pull/3/merge")
+        .env("GITHUB_API_URL", server.uri())
+        .arg("action");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("processed"), "{stderr}");
+    assert!(!stderr.contains("PortcullisActionToken"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("PortcullisActionToken"));
+    let requests = server.received_requests().await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(body["ref"], "refs/pull/3/merge");
+}
