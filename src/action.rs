@@ -12,6 +12,7 @@
 //! | `category` | `--category` |
 //! | `baseline` | `--baseline` |
 //! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
+//! | `only-new` (default `false`): on a pull request, only findings on the lines it changes, as GitHub lists them | (like `--new-since`) |
 //! | `upload` (default `false`), `token` (default `github.token`) | `portcullis upload` after the scan |
 //!
 //! Annotations go to standard output (`--format github`). Outputs (`sarif-file`, `findings`,
@@ -36,6 +37,7 @@ pub const INPUTS: &[&str] = &[
     "category",
     "baseline",
     "summary",
+    "only-new",
     "upload",
     "token",
 ];
@@ -48,13 +50,20 @@ pub fn run() -> u8 {
 
 /// `run`, with the environment passed in (for tests).
 pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
-    let args = match scan_args(env) {
+    let mut args = match scan_args(env) {
         Ok(args) => args,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };
+    match pull_request_changes(env) {
+        Ok(changes) => args.changes = changes,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    }
     let outcome = match execute_scan(&args) {
         Ok(outcome) => outcome,
         Err(code) => return code,
@@ -147,6 +156,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         write_baseline: None,
         quiet: false,
         new_since: None,
+        changes: None,
         sarif: Some(PathBuf::from(
             input("sarif-file").unwrap_or_else(|| "portcullis.sarif".into()),
         )),
@@ -155,6 +165,52 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         secrets_scope: None,
         color: ColorChoice::Never,
     })
+}
+
+/// The lines the pull request changes, when `only-new` asks for them. The image has no git, so
+/// they come from GitHub's list of the pull request's files. When that list cannot be had, every
+/// finding is reported: a gate fails closed.
+fn pull_request_changes(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<crate::changes::Changes>, String> {
+    let var = |name: &str| {
+        env(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    match var("INPUT_ONLY-NEW").as_deref() {
+        None | Some("false") => return Ok(None),
+        Some("true") => {}
+        Some(other) => {
+            return Err(format!(
+                "input `only-new`: expected true or false, got `{other}`"
+            ));
+        }
+    }
+    let number = var("GITHUB_REF").and_then(|r| {
+        r.strip_prefix("refs/pull/")?
+            .split('/')
+            .next()?
+            .parse::<u64>()
+            .ok()
+    });
+    let Some(number) = number else {
+        eprintln!("notice: only-new: not a pull request; reporting every finding");
+        return Ok(None);
+    };
+    let (Some(token), Some(repository)) = (var("INPUT_TOKEN"), var("GITHUB_REPOSITORY")) else {
+        return Err("input `only-new`: needs `token` and GITHUB_REPOSITORY".into());
+    };
+    let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
+    match crate::github::pull_request_files(&api, &token, &repository, number) {
+        Ok(files) => Ok(Some(crate::changes::Changes::from_pull_request_files(
+            &files,
+        ))),
+        Err(e) => {
+            eprintln!("warning: only-new: {e}; reporting every finding");
+            Ok(None)
+        }
+    }
 }
 
 /// The upload the `upload` and `token` inputs ask for, with the commit, ref and API from the

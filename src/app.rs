@@ -97,7 +97,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         None => None,
     };
     // Ask git before scanning: a wrong ref is a usage error, not a late surprise.
-    let changes = match &args.new_since {
+    let from_git = match &args.new_since {
         Some(reference) => match crate::changes::Changes::since(&cwd, reference) {
             Ok(changes) => Some(changes),
             Err(e) => {
@@ -107,6 +107,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         },
         None => None,
     };
+    let changes = args.changes.as_ref().or(from_git.as_ref());
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let mut config = config;
     if let Some(scope) = args.secrets_scope {
@@ -132,7 +133,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         report.findings.retain(|f| !known.contains(&f.fingerprint));
         report.baselined = before - report.findings.len();
     }
-    if let Some(changes) = &changes {
+    if let Some(changes) = changes {
         let before = report.findings.len();
         report.findings.retain(|f| changes.touches(f));
         report.outside_changes = before - report.findings.len();

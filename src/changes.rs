@@ -87,6 +87,22 @@ impl Changes {
         Changes { files }
     }
 
+    /// Read the files of a pull request as GitHub's API lists them: `(path, status, patch)`.
+    /// A file without a patch (too large, binary) counts as wholly changed, so nothing in it is
+    /// hidden.
+    pub fn from_pull_request_files(files: &[(String, String, Option<String>)]) -> Changes {
+        let mut changes = Changes::default();
+        for (path, status, patch) in files {
+            let change = match (status.as_str(), patch) {
+                ("removed", _) => continue,
+                ("added", _) | (_, None) => FileChange::Whole,
+                (_, Some(patch)) => FileChange::Lines(added_lines(patch)),
+            };
+            changes.files.insert(path.clone(), change);
+        }
+        changes
+    }
+
     /// Whether the finding touches a changed line. A finding about the whole file (a parse
     /// error) counts when the file changed at all.
     pub fn touches(&self, finding: &Finding) -> bool {
@@ -103,6 +119,29 @@ impl Changes {
             }
         }
     }
+}
+
+/// The added lines of a unified diff with context, as one-line ranges.
+fn added_lines(patch: &str) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut line = 0u32;
+    for text in patch.lines() {
+        if let Some(hunk) = text.strip_prefix("@@ ") {
+            line = hunk
+                .split(' ')
+                .find_map(|part| part.strip_prefix('+'))
+                .and_then(|new| new.split(',').next())
+                .and_then(|start| start.parse().ok())
+                .unwrap_or(0);
+        } else if text.starts_with('+') {
+            out.push((line, line));
+            line += 1;
+        } else if text.starts_with(' ') || text.is_empty() {
+            line += 1;
+        }
+        // `-` lines are gone from the new side; `\ No newline` lines are notes.
+    }
+    out
 }
 
 /// The new-side range of a hunk header `-a,b +c,d @@`; `None` for a pure deletion.
@@ -192,6 +231,35 @@ new file mode 100644
             changes.files.get("compose.yml"),
             Some(FileChange::Whole)
         ));
+    }
+
+    #[test]
+    fn reads_pull_request_patches() {
+        let patch = "@@ -1,3 +1,4 @@\n FROM alpine\n-RUN a\n+RUN b\n+RUN c\n USER 1\n@@ -10,2 +11,2 @@\n x\n-y\n+z\n\\ No newline at end of file";
+        let files = vec![
+            (
+                "Dockerfile".to_string(),
+                "modified".to_string(),
+                Some(patch.to_string()),
+            ),
+            ("new.yml".to_string(), "added".to_string(), None),
+            ("big.yml".to_string(), "modified".to_string(), None),
+            ("gone.yml".to_string(), "removed".to_string(), None),
+        ];
+        let changes = Changes::from_pull_request_files(&files);
+        match changes.files.get("Dockerfile") {
+            Some(FileChange::Lines(ranges)) => assert_eq!(ranges, &[(2, 2), (3, 3), (12, 12)]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            changes.files.get("new.yml"),
+            Some(FileChange::Whole)
+        ));
+        assert!(matches!(
+            changes.files.get("big.yml"),
+            Some(FileChange::Whole)
+        ));
+        assert!(!changes.files.contains_key("gone.yml"));
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub struct ScanArgs {
     /// SARIF for code scanning from one run).
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
+    /// Changed lines known without git (the Action reads them from the pull request).
+    #[arg(skip)]
+    pub changes: Option<crate::changes::Changes>,
     /// Append a Markdown summary (counts per rule, top findings) to FILE, e.g. `$GITHUB_STEP_SUMMARY`.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,

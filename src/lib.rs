@@ -15,6 +15,7 @@ pub mod docs;
 pub mod finding;
 pub mod fingerprint;
 pub mod fuzzing;
+pub mod github;
 pub mod parse;
 pub mod report;
 pub mod rules;

@@ -10,8 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
-use octocrab::Octocrab;
 use serde_json::{Value, json};
+
+use crate::github;
 
 /// GitHub rejects an upload whose compressed SARIF exceeds this.
 pub const MAX_COMPRESSED_BYTES: usize = 10 * 1024 * 1024;
@@ -80,22 +81,11 @@ pub fn upload_file(path: &Path, upload: &Upload) -> Result<Outcome, String> {
     serde_json::from_slice::<Value>(&sarif)
         .map_err(|e| format!("{}: not a SARIF file: {e}", path.display()))?;
     let encoded = encode(&sarif)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
-    runtime.block_on(send(encoded, upload))
+    github::block_on(send(encoded, upload))?
 }
 
 async fn send(encoded: String, upload: &Upload) -> Result<Outcome, String> {
-    let client = Octocrab::builder()
-        .base_uri(upload.api_url.as_str())
-        .map_err(|e| format!("invalid API URL `{}`: {e}", upload.api_url))?
-        .personal_token(upload.token.clone())
-        .set_connect_timeout(Some(Duration::from_secs(20)))
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .build()
-        .map_err(|e| format!("cannot set up the GitHub client: {e}"))?;
+    let client = github::client(&upload.api_url, &upload.token)?;
     let route = format!("/repos/{}/code-scanning/sarifs", upload.repository);
     let body = json!({
         "commit_sha": upload.commit_sha,
@@ -106,7 +96,7 @@ async fn send(encoded: String, upload: &Upload) -> Result<Outcome, String> {
     let receipt: Value = client
         .post(&route, Some(&body))
         .await
-        .map_err(|e| describe(e, "upload"))?;
+        .map_err(|e| github::describe(e, "upload"))?;
     let id = receipt["id"]
         .as_str()
         .ok_or("GitHub accepted the upload but sent no id")?
@@ -125,7 +115,7 @@ async fn send(encoded: String, upload: &Upload) -> Result<Outcome, String> {
             Err(octocrab::Error::GitHub { source, .. }) if source.status_code.as_u16() == 404 => {
                 continue;
             }
-            Err(e) => return Err(describe(e, "processing status")),
+            Err(e) => return Err(github::describe(e, "processing status")),
         };
         match status["processing_status"].as_str() {
             Some("complete") => return Ok(Outcome::Complete { id }),
@@ -147,48 +137,6 @@ async fn send(encoded: String, upload: &Upload) -> Result<Outcome, String> {
         }
     }
     Ok(Outcome::Pending { id })
-}
-
-/// A GitHub error as a user can act on it.
-fn describe(error: octocrab::Error, what: &str) -> String {
-    match error {
-        octocrab::Error::GitHub { source, .. } => {
-            let status = source.status_code.as_u16();
-            let rate_limited = source
-                .headers
-                .as_ref()
-                .and_then(|h| h.get("x-ratelimit-remaining"))
-                .is_some_and(|v| v == "0");
-            let hint = match status {
-                401 => "the token is missing, expired or invalid",
-                403 if rate_limited => "the API rate limit is exhausted; retry after it resets",
-                403 => {
-                    "the token may not write security events (workflow permission `security-events: write`), or code scanning is not enabled for the repository"
-                }
-                404 => "no such repository, or the token cannot see it",
-                413 => "the SARIF is too large for GitHub",
-                422 => "GitHub rejected the request (commit, ref or SARIF)",
-                429 => "too many requests; retry later",
-                _ => "unexpected answer",
-            };
-            let reset = match (rate_limited || status == 429, source.rate_limit_reset) {
-                (true, Some(reset)) => format!(" (the limit resets at unix time {reset})"),
-                _ => String::new(),
-            };
-            format!(
-                "{what}: GitHub answered {status}: {}: {hint}{reset}",
-                source.message
-            )
-        }
-        other => format!(
-            "{what}: cannot reach GitHub: {}",
-            first_line(&other.to_string())
-        ),
-    }
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
 }
 
 #[cfg(test)]

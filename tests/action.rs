@@ -211,3 +211,68 @@ async fn action_uploads_the_sarif_when_asked() {
     let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
     assert_eq!(body["ref"], "refs/pull/3/merge");
 }
+
+#[tokio::test]
+async fn only_new_reports_the_lines_a_pull_request_changes() {
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls/3/files"))
+        .and(query_param("page", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+            {"filename": "Dockerfile", "status": "modified",
+             "patch": "@@ -1,2 +1,3 @@\n FROM nginx\n USER 101\n+FROM alpine:latest"}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM nginx\nUSER 101\nFROM alpine:latest\n",
+    );
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n",
+    );
+    let run = |only_new: &str| {
+        let mut cmd = bin();
+        cmd.current_dir(dir.path())
+            .env_clear()
+            .env("INPUT_ONLY-NEW", only_new)
+            .env("INPUT_TOKEN", "ghs_PortcullisActionToken0002")
+            .env("INPUT_FAIL-ON", "never")
+            .env("GITHUB_REPOSITORY", "acme/app")
+            .env("GITHUB_REF", "refs/pull/3/merge")
+            .env("GITHUB_API_URL", server.uri())
+            .arg("action");
+        cmd
+    };
+    let mut all = run("false");
+    let all = tokio::task::spawn_blocking(move || all.output().unwrap())
+        .await
+        .unwrap();
+    let mut new = run("true");
+    let new = tokio::task::spawn_blocking(move || new.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        new.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&new.stderr)
+    );
+    let all = String::from_utf8(all.stdout).unwrap();
+    let new = String::from_utf8(new.stdout).unwrap();
+    assert!(all.contains("file=Dockerfile,line=1,") && all.contains("file=compose.yaml"));
+    assert!(new.contains("file=Dockerfile,line=3,"), "{new}");
+    assert!(
+        !new.contains("line=1,") && !new.contains("compose.yaml"),
+        "{new}"
+    );
+}
