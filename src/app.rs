@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Rules(args) => run_rules(args),
         Command::Action => crate::action::run(),
         Command::Upload(args) => run_upload(args),
+        Command::Fix(args) => run_fix(args),
         Command::Explain { rule } => match rules::by_id(&rule) {
             Some(rule) => {
                 print!("{}", docs::explain(rule));
@@ -239,6 +240,62 @@ fn github_blob_uri() -> Option<String> {
         var("GITHUB_REPOSITORY")?,
         var("GITHUB_SHA")?
     ))
+}
+
+fn run_fix(args: crate::cli::FixArgs) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    for path in &args.paths {
+        if !path.exists() {
+            eprintln!("error: {}: no such file or folder", path.display());
+            return EXIT_USAGE;
+        }
+    }
+    let files: Vec<(PathBuf, String)> =
+        crate::discover::discover(&args.paths, &globset::GlobSet::empty(), &cwd, false)
+            .into_iter()
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    crate::source::FileKind::Workflow | crate::source::FileKind::Action
+                )
+            })
+            .map(|f| (f.path, f.display))
+            .collect();
+    let token = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty());
+    match crate::fix::pin_actions(&files, &args.api_url, token.as_deref(), args.dry_run) {
+        Ok(summary) => {
+            if args.dry_run {
+                print!("{}", summary.diff);
+            }
+            for problem in &summary.unresolved {
+                eprintln!("warning: not pinned: {problem}");
+            }
+            eprintln!(
+                "portcullis: {} {} pinned in {} {}",
+                summary.pinned,
+                if summary.pinned == 1 {
+                    "action"
+                } else {
+                    "actions"
+                },
+                summary.files_changed,
+                if summary.files_changed == 1 {
+                    "file"
+                } else {
+                    "files"
+                },
+            );
+            if summary.unresolved.is_empty() {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_USAGE
+        }
+    }
 }
 
 fn run_upload(args: crate::cli::UploadArgs) -> u8 {

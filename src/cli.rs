@@ -35,6 +35,10 @@ pub enum Command {
     /// Upload a SARIF file to GitHub code scanning and wait until GitHub has processed it.
     /// The token is read from GITHUB_TOKEN. Exit status 1 when GitHub refuses or fails it.
     Upload(UploadArgs),
+    /// Rewrite files to fix findings. `--pin`: pin actions to the commit their tag or branch
+    /// names now, keeping the ref as a comment (token from GITHUB_TOKEN, optional).
+    /// Exit status 1 when some ref could not be resolved.
+    Fix(FixArgs),
     /// Show a rule's documentation.
     Explain {
         /// A rule id, e.g. `latest-tag`.
@@ -93,6 +97,22 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FixArgs {
+    /// Files or folders whose workflows and action metadata to fix.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Pin `uses:` refs to full commit SHAs.
+    #[arg(long, required = true)]
+    pub pin: bool,
+    /// Print a unified diff instead of writing the files.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// GitHub API endpoint.
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub api_url: String,
 }
 
 #[derive(clap::Args, Debug)]

@@ -18,6 +18,20 @@ pub fn client(api_url: &str, token: &str) -> Result<Octocrab, String> {
         .map_err(|e| format!("cannot set up the GitHub client: {e}"))
 }
 
+/// A client with `token` when there is one; anonymous otherwise (60 requests an hour).
+pub fn client_maybe_anonymous(api_url: &str, token: Option<&str>) -> Result<Octocrab, String> {
+    match token {
+        Some(token) => client(api_url, token),
+        None => Octocrab::builder()
+            .base_uri(api_url)
+            .map_err(|e| format!("invalid API URL `{api_url}`: {e}"))?
+            .set_connect_timeout(Some(Duration::from_secs(20)))
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .build()
+            .map_err(|e| format!("cannot set up the GitHub client: {e}")),
+    }
+}
+
 /// Run `future` on a single-threaded runtime: the network commands make a few requests in order.
 pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()

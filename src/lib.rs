@@ -14,6 +14,7 @@ pub mod discover;
 pub mod docs;
 pub mod finding;
 pub mod fingerprint;
+pub mod fix;
 pub mod fuzzing;
 pub mod github;
 pub mod parse;

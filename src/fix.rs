@@ -1,0 +1,285 @@
+//! `portcullis fix --pin`: rewrite `uses: owner/repo@v4` to `uses: owner/repo@<commit> # v4` in
+//! workflows and action metadata, resolving each distinct action and ref once through the
+//! GitHub API. Only the ref changes: indentation, quotes and the rest of the line stay, and an
+//! existing comment is kept after the version.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::github;
+
+/// One `uses:` that names a mutable ref, found on a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpinned {
+    /// 0-based line index.
+    pub line: usize,
+    /// `owner/repo` (the part the API needs).
+    pub repository: String,
+    /// The ref as written.
+    pub reference: String,
+    /// Byte range of the ref in the line.
+    pub ref_range: std::ops::Range<usize>,
+}
+
+/// Find `uses: owner/repo[/path]@ref` with a ref that is not a full commit SHA.
+pub fn unpinned_uses(text: &str) -> Vec<Unpinned> {
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let rest = trimmed.strip_prefix("- ").unwrap_or(trimmed).trim_start();
+        let Some(value) = rest.strip_prefix("uses:") else {
+            continue;
+        };
+        let value_start = line.len() - value.len();
+        let lead = value.len() - value.trim_start().len();
+        let value = value.trim_start();
+        let quote = value.starts_with(['"', '\'']) as usize;
+        let body_start = value_start + lead + quote;
+        let body: &str = &line[body_start..];
+        let end = body
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '#')
+            .unwrap_or(body.len());
+        let target = &body[..end];
+        if target.starts_with("./") || target.starts_with("docker://") || target.contains("${{") {
+            continue;
+        }
+        let Some((action, reference)) = target.split_once('@') else {
+            continue;
+        };
+        let mut parts = action.split('/');
+        let (Some(owner), Some(repo)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if owner.is_empty() || repo.is_empty() || reference.is_empty() || is_commit(reference) {
+            continue;
+        }
+        let ref_start = body_start + action.len() + 1;
+        out.push(Unpinned {
+            line: index,
+            repository: format!("{owner}/{repo}"),
+            reference: reference.to_string(),
+            ref_range: ref_start..ref_start + reference.len(),
+        });
+    }
+    out
+}
+
+fn is_commit(reference: &str) -> bool {
+    reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `text` with each found ref replaced by its commit and the ref kept as a comment.
+pub fn rewrite(
+    text: &str,
+    found: &[Unpinned],
+    commits: &HashMap<(String, String), String>,
+) -> String {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    for u in found {
+        let Some(commit) = commits.get(&(u.repository.clone(), u.reference.clone())) else {
+            continue;
+        };
+        let line = &lines[u.line];
+        let (code, comment) = split_comment(line, u.ref_range.end);
+        let mut new = String::new();
+        new.push_str(&code[..u.ref_range.start]);
+        new.push_str(commit);
+        new.push_str(code[u.ref_range.end..].trim_end());
+        new.push_str(" # ");
+        new.push_str(&u.reference);
+        if let Some(comment) = comment {
+            new.push_str(" - ");
+            new.push_str(comment);
+        }
+        if line.ends_with('\r') && !new.ends_with('\r') {
+            new.push('\r');
+        }
+        lines[u.line] = new;
+    }
+    lines.join("\n")
+}
+
+/// Split a line at its comment (a `#` after whitespace, past `from`); the comment's text.
+fn split_comment(line: &str, from: usize) -> (&str, Option<&str>) {
+    let bytes = line.as_bytes();
+    for i in from..bytes.len() {
+        if bytes[i] == b'#' && i > 0 && bytes[i - 1].is_ascii_whitespace() {
+            let text = line[i + 1..].trim();
+            return (&line[..i], (!text.is_empty()).then_some(text));
+        }
+    }
+    (line.trim_end_matches('\r'), None)
+}
+
+/// A zero-context unified diff of two texts with the same number of lines.
+pub fn diff(path: &str, old: &str, new: &str) -> String {
+    let mut out = String::new();
+    for (i, (a, b)) in old.split('\n').zip(new.split('\n')).enumerate() {
+        if a != b {
+            if out.is_empty() {
+                out.push_str(&format!("--- a/{path}\n+++ b/{path}\n"));
+            }
+            out.push_str(&format!("@@ -{0} +{0} @@\n-{a}\n+{b}\n", i + 1));
+        }
+    }
+    out
+}
+
+/// What `fix --pin` did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub pinned: usize,
+    pub files_changed: usize,
+    /// `action@ref: reason` for refs that could not be resolved (left as they were).
+    pub unresolved: Vec<String>,
+    /// The diff, for `--dry-run`.
+    pub diff: String,
+}
+
+/// Pin the actions of `files` (workflows and action metadata); write them unless `dry_run`.
+pub fn pin_actions(
+    files: &[(PathBuf, String)],
+    api_url: &str,
+    token: Option<&str>,
+    dry_run: bool,
+) -> Result<Summary, String> {
+    let mut found = Vec::new();
+    let mut texts = Vec::new();
+    for (path, display) in files {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{display}: {e}"))?;
+        found.push(unpinned_uses(&text));
+        texts.push(text);
+    }
+    let mut wanted: Vec<(String, String)> = found
+        .iter()
+        .flatten()
+        .map(|u| (u.repository.clone(), u.reference.clone()))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut summary = Summary::default();
+    let commits = resolve(&wanted, api_url, token, &mut summary.unresolved)?;
+    for (((path, display), text), found) in files.iter().zip(&texts).zip(&found) {
+        let new = rewrite(text, found, &commits);
+        if new == *text {
+            continue;
+        }
+        summary.pinned += found
+            .iter()
+            .filter(|u| commits.contains_key(&(u.repository.clone(), u.reference.clone())))
+            .count();
+        summary.files_changed += 1;
+        summary.diff.push_str(&diff(display, text, &new));
+        if !dry_run {
+            write_in_place(path, &new).map_err(|e| format!("{display}: {e}"))?;
+        }
+    }
+    Ok(summary)
+}
+
+fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// One lookup per distinct action and ref: `GET /repos/{owner}/{repo}/commits/{ref}` resolves
+/// tags (annotated or not), branches and short SHAs to the commit.
+fn resolve(
+    wanted: &[(String, String)],
+    api_url: &str,
+    token: Option<&str>,
+    unresolved: &mut Vec<String>,
+) -> Result<HashMap<(String, String), String>, String> {
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    github::block_on(async {
+        let client = github::client_maybe_anonymous(api_url, token)?;
+        let mut commits = HashMap::new();
+        for (repository, reference) in wanted {
+            let route = format!("/repos/{repository}/commits/{}", encode_ref(reference));
+            match client.get::<Value, _, ()>(&route, None).await {
+                Ok(commit) => match commit["sha"].as_str() {
+                    Some(sha) if is_commit(sha) => {
+                        commits.insert((repository.clone(), reference.clone()), sha.to_string());
+                    }
+                    _ => unresolved
+                        .push(format!("{repository}@{reference}: no commit in the answer")),
+                },
+                Err(e) => unresolved.push(format!(
+                    "{repository}@{reference}: {}",
+                    github::describe(e, "resolve")
+                )),
+            }
+        }
+        Ok(commits)
+    })?
+}
+
+/// A ref in a URL path: slashes of branch names stay, the rest is percent-encoded.
+fn encode_ref(reference: &str) -> String {
+    reference
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "11bd71901bbe5b1630ceea73d27597364c9af683";
+
+    #[test]
+    fn finds_mutable_refs_only() {
+        let text = "steps:\n  - uses: actions/checkout@v4\n  - uses: \"actions/cache/save@v4.1\" # cache\n  - uses: ./local\n  - uses: docker://alpine:3\n  - uses: a/b@11bd71901bbe5b1630ceea73d27597364c9af683\n    uses: x\njobs:\n  call:\n    uses: org/wf/.github/workflows/r.yml@main\n";
+        let found = unpinned_uses(text);
+        let names: Vec<(&str, &str, usize)> = found
+            .iter()
+            .map(|u| (u.repository.as_str(), u.reference.as_str(), u.line))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("actions/checkout", "v4", 1),
+                ("actions/cache", "v4.1", 2),
+                ("org/wf", "main", 9)
+            ]
+        );
+        let line = text.lines().nth(2).unwrap();
+        assert_eq!(&line[found[1].ref_range.clone()], "v4.1");
+    }
+
+    #[test]
+    fn rewrites_only_the_ref_and_keeps_comments_and_quotes() {
+        let text =
+            "  - uses: actions/checkout@v4\r\n  - uses: \"actions/cache/save@v4.1\"   # cache it\n";
+        let found = unpinned_uses(text);
+        let mut commits = HashMap::new();
+        commits.insert(("actions/checkout".into(), "v4".into()), SHA.to_string());
+        commits.insert(("actions/cache".into(), "v4.1".into()), SHA.to_string());
+        let new = rewrite(text, &found, &commits);
+        assert_eq!(
+            new,
+            format!(
+                "  - uses: actions/checkout@{SHA} # v4\r\n  - uses: \"actions/cache/save@{SHA}\" # v4.1 - cache it\n"
+            )
+        );
+        assert!(unpinned_uses(&new).is_empty());
+        let d = diff("ci.yml", text, &new);
+        assert!(d.starts_with(
+            "--- a/ci.yml\n+++ b/ci.yml\n@@ -1 +1 @@\n-  - uses: actions/checkout@v4\r\n+"
+        ));
+    }
+
+    #[test]
+    fn refs_are_encoded_for_the_url() {
+        assert_eq!(encode_ref("release/v1+x"), "release/v1%2Bx");
+    }
+}
