@@ -109,21 +109,7 @@ pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
 
 /// The `scan` arguments the inputs ask for.
 pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, String> {
-    let input = |name: &str| {
-        env(&format!("INPUT_{}", name.to_ascii_uppercase()))
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let flag = |name: &str, default: bool| -> Result<bool, String> {
-        match input(name).as_deref() {
-            None => Ok(default),
-            Some("true") => Ok(true),
-            Some("false") => Ok(false),
-            Some(other) => Err(format!(
-                "input `{name}`: expected true or false, got `{other}`"
-            )),
-        }
-    };
+    let input = |name: &str| value(env, &format!("INPUT_{}", name.to_ascii_uppercase()));
     let paths: Vec<PathBuf> = input("path")
         .map(|p| p.split_whitespace().map(PathBuf::from).collect())
         .unwrap_or_else(|| vec![PathBuf::from(".")]);
@@ -139,7 +125,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
             ));
         }
     };
-    let summary = if flag("summary", true)? {
+    let summary = if flag(env, "summary", true)? {
         env("GITHUB_STEP_SUMMARY")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
@@ -167,25 +153,35 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
     })
 }
 
+/// A variable's value, trimmed; `None` when unset or blank (the runner passes unset inputs as
+/// empty strings).
+fn value(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// A boolean input: `true`, `false` or unset.
+fn flag(env: &dyn Fn(&str) -> Option<String>, name: &str, default: bool) -> Result<bool, String> {
+    match value(env, &format!("INPUT_{}", name.to_ascii_uppercase())).as_deref() {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(format!(
+            "input `{name}`: expected true or false, got `{other}`"
+        )),
+    }
+}
+
 /// The lines the pull request changes, when `only-new` asks for them. The image has no git, so
 /// they come from GitHub's list of the pull request's files. When that list cannot be had, every
 /// finding is reported: a gate fails closed.
 fn pull_request_changes(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<crate::changes::Changes>, String> {
-    let var = |name: &str| {
-        env(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    match var("INPUT_ONLY-NEW").as_deref() {
-        None | Some("false") => return Ok(None),
-        Some("true") => {}
-        Some(other) => {
-            return Err(format!(
-                "input `only-new`: expected true or false, got `{other}`"
-            ));
-        }
+    let var = |name: &str| value(env, name);
+    if !flag(env, "only-new", false)? {
+        return Ok(None);
     }
     let number = var("GITHUB_REF").and_then(|r| {
         r.strip_prefix("refs/pull/")?
@@ -218,19 +214,9 @@ fn pull_request_changes(
 fn upload_settings(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<crate::upload::Upload>, String> {
-    let var = |name: &str| {
-        env(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    match var("INPUT_UPLOAD").as_deref() {
-        None | Some("false") => return Ok(None),
-        Some("true") => {}
-        Some(other) => {
-            return Err(format!(
-                "input `upload`: expected true or false, got `{other}`"
-            ));
-        }
+    let var = |name: &str| value(env, name);
+    if !flag(env, "upload", false)? {
+        return Ok(None);
     }
     let need = |name: &str| var(name).ok_or_else(|| format!("input `upload`: {name} is not set"));
     let token = var("INPUT_TOKEN")

@@ -5,15 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use common::bin;
+use common::{bin, write};
 
 const TOKEN: &str = "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";
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 #[test]
 fn action_writes_annotations_sarif_summary_and_outputs() {
@@ -28,37 +22,28 @@ fn action_writes_annotations_sarif_summary_and_outputs() {
     let files = tempfile::tempdir().unwrap();
     let output = files.path().join("output");
     let summary = files.path().join("summary");
-    let out = bin()
-        .current_dir(root)
-        .env_clear()
-        .env("GITHUB_WORKSPACE", root)
-        .env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("INPUT_PATH", "app")
-        .env("INPUT_SARIF-FILE", "results/app.sarif")
-        .env("INPUT_CATEGORY", "app")
-        .env("INPUT_FAIL-ON", "error")
-        .arg("action")
-        .output()
-        .unwrap();
+    let run_action = || {
+        bin()
+            .current_dir(root)
+            .env_clear()
+            .env("GITHUB_WORKSPACE", root)
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("INPUT_PATH", "app")
+            .env("INPUT_SARIF-FILE", "results/app.sarif")
+            .env("INPUT_CATEGORY", "app")
+            .env("INPUT_FAIL-ON", "error")
+            .arg("action")
+            .output()
+            .unwrap()
+    };
+    let out = run_action();
     // The results folder does not exist: that is the user's to create, and a clear error.
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("results/app.sarif"));
 
     std::fs::create_dir(root.join("results")).unwrap();
-    let out = bin()
-        .current_dir(root)
-        .env_clear()
-        .env("GITHUB_WORKSPACE", root)
-        .env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("INPUT_PATH", "app")
-        .env("INPUT_SARIF-FILE", "results/app.sarif")
-        .env("INPUT_CATEGORY", "app")
-        .env("INPUT_FAIL-ON", "error")
-        .arg("action")
-        .output()
-        .unwrap();
+    let out = run_action();
     assert_eq!(
         out.status.code(),
         Some(1),

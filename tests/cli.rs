@@ -6,16 +6,10 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::bin;
+use common::{bin, write};
 
 const TOKEN: &str = "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";
 const AWS_KEY: &str = "AKIAPORTCULLISFIXTUR";
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 /// A small repository with one finding of each level and two secrets.
 fn sample_repo() -> tempfile::TempDir {

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::bin;
+use common::{bin, write};
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
@@ -21,12 +21,6 @@ fn git(dir: &Path, args: &[&str]) {
         .status()
         .expect("git runs");
     assert!(status.success(), "git {args:?}");
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 /// `main` has an old unpinned image; the branch adds a privileged service, an edit to the

@@ -45,6 +45,13 @@ pub fn render_findings(report: &Report, rule: Option<&str>) -> String {
     out
 }
 
+/// Write `text` to `dir/rel`, creating folders.
+pub fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
 pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
 }
