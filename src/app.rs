@@ -182,11 +182,11 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             report::render(args.format, &report, &cx, &mut out).and_then(|_| out.flush())
         }
     };
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the report: {e}");
-            return Err(EXIT_USAGE);
-        }
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the report: {e}");
+        return Err(EXIT_USAGE);
     }
     if let Some(path) = &args.sarif {
         let written = std::fs::File::create(path).and_then(|file| {

@@ -137,17 +137,18 @@ fn output_is_stdout(cmd: &Command, flags: &[&str]) -> bool {
             .filter_map(|f| f.strip_prefix('-'));
         for s in short {
             // A cluster ending in the flag takes the next word; `-O-` carries it inline.
-            if t.starts_with('-') && !t.starts_with("--") {
-                if let Some(pos) = t.rfind(s) {
-                    let inline = &t[pos + s.len()..];
-                    let value = if inline.is_empty() {
-                        args.get(i + 1).map(|w| w.text.as_str())
-                    } else {
-                        Some(inline)
-                    };
-                    if pos > 0 && matches!(value, Some("-") | Some("/dev/stdout")) {
-                        return true;
-                    }
+            if t.starts_with('-')
+                && !t.starts_with("--")
+                && let Some(pos) = t.rfind(s)
+            {
+                let inline = &t[pos + s.len()..];
+                let value = if inline.is_empty() {
+                    args.get(i + 1).map(|w| w.text.as_str())
+                } else {
+                    Some(inline)
+                };
+                if pos > 0 && matches!(value, Some("-") | Some("/dev/stdout")) {
+                    return true;
                 }
             }
         }
