@@ -174,8 +174,22 @@ pub fn expressions(node: &Node, source: &str) -> Vec<(Span, Expr)> {
         .collect()
 }
 
+/// Every `${{ … }}` expression in the values of a workflow or action, in document order.
+pub fn all_expressions(doc: &Document, source: &str) -> Vec<(Span, Expr)> {
+    let root = match doc {
+        Document::Workflow(r) | Document::Action(r) => r,
+        _ => return Vec::new(),
+    };
+    let mut nodes = Vec::new();
+    scalars(root, &mut nodes);
+    nodes
+        .into_iter()
+        .flat_map(|node| expressions(node, source))
+        .collect()
+}
+
 /// Every scalar of a tree (mapping values and sequence items, not keys).
-pub fn scalars<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+fn scalars<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
     match &node.value {
         Value::Scalar(_) => out.push(node),
         Value::Seq(items) => items.iter().for_each(|i| scalars(i, out)),

@@ -1,4 +1,4 @@
-use super::{expressions, scalars};
+use super::all_expressions;
 use crate::parse::Document;
 use crate::parse::expr::{Expr, Part};
 use crate::rules::{Context, declare_rule};
@@ -49,40 +49,28 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let root = match doc {
-        Document::Workflow(r) | Document::Action(r) => r,
-        _ => return,
-    };
-    let mut nodes = Vec::new();
-    scalars(root, &mut nodes);
-    let mut reports = Vec::new();
-    for node in nodes {
-        for (span, expr) in expressions(node, &cx.file.text) {
-            let mut bad = None;
-            expr.walk(&mut |e| {
-                if let Expr::Path { root, parts, .. } = e
-                    && root.eq_ignore_ascii_case("secrets")
-                {
-                    match parts.first() {
-                        None => bad = Some("`secrets` as a whole"),
-                        Some(Part::Index(index)) if !matches!(index.as_ref(), Expr::String(_)) => {
-                            bad = Some("`secrets[…]` with a computed index")
-                        }
-                        Some(Part::Star) => bad = Some("`secrets.*`"),
-                        _ => {}
+    for (span, expr) in all_expressions(doc, &cx.file.text) {
+        let mut bad = None;
+        expr.walk(&mut |e| {
+            if let Expr::Path { root, parts, .. } = e
+                && root.eq_ignore_ascii_case("secrets")
+            {
+                match parts.first() {
+                    None => bad = Some("`secrets` as a whole"),
+                    Some(Part::Index(index)) if !matches!(index.as_ref(), Expr::String(_)) => {
+                        bad = Some("`secrets[…]` with a computed index")
                     }
+                    Some(Part::Star) => bad = Some("`secrets.*`"),
+                    _ => {}
                 }
-            });
-            if let Some(what) = bad {
-                reports.push((
-                    span,
-                    format!("{what} makes every secret available to this job"),
-                ));
             }
-        }
-    }
-    for (span, message) in reports {
-        cx.report(span, message)
+        });
+        if let Some(what) = bad {
+            cx.report(
+                span,
+                format!("{what} makes every secret available to this job"),
+            )
             .help("name each secret the step needs: `${{ secrets.NAME }}`");
+        }
     }
 }

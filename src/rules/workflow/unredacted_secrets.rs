@@ -1,4 +1,4 @@
-use super::{expressions, scalars};
+use super::all_expressions;
 use crate::parse::Document;
 use crate::parse::expr::Expr;
 use crate::rules::{Context, declare_rule};
@@ -49,38 +49,26 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let root = match doc {
-        Document::Workflow(r) | Document::Action(r) => r,
-        _ => return,
-    };
-    let mut nodes = Vec::new();
-    scalars(root, &mut nodes);
-    let mut reports = Vec::new();
-    for node in nodes {
-        for (span, expr) in expressions(node, &cx.file.text) {
-            let mut found = false;
-            expr.walk(&mut |e| {
-                if let Expr::Call { name, args, .. } = e
-                    && name == "fromjson"
-                    && args
-                        .iter()
-                        .any(|a| a.path_name().is_some_and(|p| p.starts_with("secrets")))
-                {
-                    found = true;
-                }
-            });
-            if found {
-                reports.push(span);
+    for (span, expr) in all_expressions(doc, &cx.file.text) {
+        let mut found = false;
+        expr.walk(&mut |e| {
+            if let Expr::Call { name, args, .. } = e
+                && name == "fromjson"
+                && args
+                    .iter()
+                    .any(|a| a.path_name().is_some_and(|p| p.starts_with("secrets")))
+            {
+                found = true;
             }
+        });
+        if found {
+            cx.report(
+                span,
+                "A value parsed out of a JSON secret is not masked in logs",
+            )
+            .help(
+                "store the field as a secret of its own, or call `::add-mask::` on it before any use",
+            );
         }
-    }
-    for span in reports {
-        cx.report(
-            span,
-            "A value parsed out of a JSON secret is not masked in logs",
-        )
-        .help(
-            "store the field as a secret of its own, or call `::add-mask::` on it before any use",
-        );
     }
 }
