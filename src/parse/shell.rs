@@ -581,6 +581,20 @@ fn tokenize(text: &str) -> Vec<Tok> {
     toks
 }
 
+/// A `` `…` `` command substitution at `i`: its body is recorded in `subs` and its text copied
+/// into the word; returns the index after the closing backquote.
+fn backquoted(
+    text: &str,
+    i: usize,
+    subs: &mut Vec<(std::ops::Range<usize>, bool)>,
+    value: &mut String,
+) -> usize {
+    let close = text[i + 1..].find('`').map_or(text.len(), |p| i + 1 + p);
+    subs.push((i + 1..close, false));
+    value.push_str(&text[i..(close + 1).min(text.len())]);
+    close + 1
+}
+
 /// Read one word starting at `start`; returns it and the index after it.
 fn read_word(text: &str, start: usize) -> (Tok, usize) {
     let bytes = text.as_bytes();
@@ -640,12 +654,7 @@ fn read_word(text: &str, start: usize) -> (Tok, usize) {
                             value.push_str(&text[i..(close + 1).min(text.len())]);
                             i = close + 1;
                         }
-                        b'`' => {
-                            let close = text[i + 1..].find('`').map_or(bytes.len(), |p| i + 1 + p);
-                            subs.push((i + 1..close, false));
-                            value.push_str(&text[i..(close + 1).min(text.len())]);
-                            i = close + 1;
-                        }
+                        b'`' => i = backquoted(text, i, &mut subs, &mut value),
                         _ => {
                             let ch = text[i..].chars().next().unwrap_or(' ');
                             value.push(ch);
@@ -669,12 +678,7 @@ fn read_word(text: &str, start: usize) -> (Tok, usize) {
                 value.push_str(&text[i..(close + 1).min(text.len())]);
                 i = close + 1;
             }
-            b'`' => {
-                let close = text[i + 1..].find('`').map_or(bytes.len(), |p| i + 1 + p);
-                subs.push((i + 1..close, false));
-                value.push_str(&text[i..(close + 1).min(text.len())]);
-                i = close + 1;
-            }
+            b'`' => i = backquoted(text, i, &mut subs, &mut value),
             _ => {
                 let ch = text[i..].chars().next().unwrap_or(' ');
                 value.push(ch);
