@@ -171,11 +171,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         eprintln!("warning: {}", report::sarif::limit_message(left_out));
     }
     let written = match &args.output {
-        Some(path) => std::fs::File::create(path).and_then(|file| {
-            let mut out = std::io::BufWriter::new(file);
-            report::render(args.format, &report, &cx, &mut out)?;
-            out.flush()
-        }),
+        Some(path) => render_to_file(args.format, &report, &cx, path),
         None => {
             // Stdout is line-buffered; one buffer for the whole report saves a write per line.
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -189,11 +185,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         return Err(EXIT_USAGE);
     }
     if let Some(path) = &args.sarif {
-        let written = std::fs::File::create(path).and_then(|file| {
-            let mut out = std::io::BufWriter::new(file);
-            report::render(Format::Sarif, &report, &cx, &mut out)?;
-            out.flush()
-        });
+        let written = render_to_file(Format::Sarif, &report, &cx, path);
         if let Err(e) = written {
             eprintln!("error: {}: cannot write SARIF: {e}", path.display());
             return Err(EXIT_USAGE);
@@ -229,6 +221,18 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         notes: report.count(crate::finding::Level::Note),
         failing,
     })
+}
+
+/// Render `report` as `format` into a new file at `path`, through one buffer.
+fn render_to_file(
+    format: Format,
+    report: &crate::finding::Report,
+    cx: &RenderContext,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    report::render(format, report, cx, &mut out)?;
+    out.flush()
 }
 
 /// Where the step summary links findings, from the variables GitHub Actions sets.
