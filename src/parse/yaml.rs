@@ -178,15 +178,40 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
             let at = offsets.byte(e.marker().index());
             ParseError::new(Span::empty(at), format!("invalid YAML: {}", e.info()))
         })?;
-        let span = Span::new(
+        let mut span = Span::new(
             offsets.byte(span.start.index()),
             offsets.byte(span.end.index()),
         );
+        // The parser's end of a quoted scalar can lie past a comment that follows it; the
+        // closing quote is the end.
+        if let Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) = &event
+            && let Some(end) = quoted_end(text, span.start as usize)
+            && end <= span.end as usize
+        {
+            span = Span::new(span.start as usize, end);
+        }
         if builder.on_event(event, span)? {
             break;
         }
     }
     Ok(builder.root)
+}
+
+/// The byte after the closing quote of the quoted scalar starting at `start`.
+fn quoted_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(start)?;
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match (quote, bytes[i]) {
+            (b'"', b'\\') => i += 2,
+            (b'"', b'"') => return Some(i + 1),
+            (b'\'', b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            (b'\'', b'\'') => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 enum Frame {
@@ -537,6 +562,15 @@ mod tests {
         let start = value.find("${{").unwrap();
         let span = run.subspan(text, start..value.len() - 1);
         assert_eq!(&text[span.range()], "${{ github.head_ref }}");
+    }
+
+    #[test]
+    fn a_quoted_scalar_ends_at_its_closing_quote_not_at_a_comment() {
+        let text = "a: \"x@v4\" # c\nb: 'it''s' # d\nc: \"q\\\"\" #e\n";
+        let root = parse(text).unwrap().unwrap();
+        assert_eq!(at(text, root.get("a").unwrap()), "\"x@v4\"");
+        assert_eq!(at(text, root.get("b").unwrap()), "'it''s'");
+        assert_eq!(at(text, root.get("c").unwrap()), "\"q\\\"\"");
     }
 
     #[test]
