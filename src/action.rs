@@ -14,6 +14,7 @@
 //! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
 //! | `only-new` (default `false`): on a pull request, only findings on the lines it changes, as GitHub lists them | (like `--new-since`) |
 //! | `upload` (default `false`), `token` (default `github.token`) | `portcullis upload` after the scan |
+//! | `online` (default `false`), `token` | `--online`, with the token |
 //!
 //! Annotations go to standard output (`--format github`). Outputs (`sarif-file`, `findings`,
 //! `errors`, `warnings`, `notes`) go to `$GITHUB_OUTPUT`. GitHub runs container actions as root
@@ -39,6 +40,7 @@ pub const INPUTS: &[&str] = &[
     "summary",
     "only-new",
     "upload",
+    "online",
     "token",
 ];
 /// The outputs `action.yml` declares and `write_outputs` sets.
@@ -150,6 +152,9 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         category: input("category"),
         secrets_scope: None,
         color: ColorChoice::Never,
+        online: flag(env, "online", false)?,
+        api_url: value(env, "GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
+        token: input("token"),
     })
 }
 

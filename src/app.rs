@@ -115,13 +115,35 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         config.secrets_scope_all = scope == crate::cli::SecretsScope::All;
     }
 
+    let online = if args.online {
+        let token = args
+            .token
+            .clone()
+            .or_else(|| std::env::var("GITHUB_TOKEN").ok())
+            .filter(|t| !t.is_empty());
+        match crate::online::Online::new(&args.api_url, token.as_deref()) {
+            Ok(online) => Some(std::sync::Arc::new(online)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(EXIT_USAGE);
+            }
+        }
+    } else {
+        None
+    };
     let options = ScanOptions {
         roots: args.paths.clone(),
         config,
         cwd: cwd.clone(),
         only: None,
+        online,
     };
     let mut report = scan(&options);
+    if let Some(online) = &options.online {
+        for note in online.notes() {
+            eprintln!("warning: {}", note.message);
+        }
+    }
 
     if let Some(path) = &args.write_baseline
         && let Err(e) = Baseline::from_findings(&report.findings).write(path)
@@ -143,7 +165,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     let enabled: Vec<&'static rules::Rule> = rules::ALL
         .iter()
         .copied()
-        .filter(|r| options.config.enabled(r))
+        .filter(|r| options.rule_active(r))
         .collect();
     let color = match args.color {
         ColorChoice::Always => true,

@@ -97,6 +97,22 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Also run the rules that ask the GitHub API (impostor-commit, ref-confusion,
+    /// known-vulnerable-action) and add pin fixes to SARIF. Token from GITHUB_TOKEN (without
+    /// one GitHub allows 60 requests an hour).
+    #[arg(long)]
+    pub online: bool,
+    /// GitHub API endpoint for `--online` (GitHub Enterprise Server: `https://HOST/api/v3`).
+    #[arg(
+        long,
+        env = "GITHUB_API_URL",
+        default_value = "https://api.github.com",
+        hide_env_values = true
+    )]
+    pub api_url: String,
+    /// The token for `--online` when it does not come from GITHUB_TOKEN (the Action's `token`).
+    #[arg(skip)]
+    pub token: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -70,6 +70,23 @@ pub struct Finding {
     pub fingerprint: String,
     /// GitHub's `primaryLocationLineHash`, computed over the masked text.
     pub line_hash: String,
+    /// An edit that fixes the finding, when the right text is known (SARIF `fixes`).
+    pub fix: Option<Fix>,
+}
+
+/// Replacements in the finding's file that fix it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fix {
+    pub description: String,
+    pub replacements: Vec<Replacement>,
+}
+
+/// Replace the text from `start` to `end` (equal for an insertion) with `text`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Replacement {
+    pub start: LineCol,
+    pub end: LineCol,
+    pub text: String,
 }
 
 impl Finding {

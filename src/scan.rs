@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::discover::{self, Discovered};
-use crate::finding::{Finding, Location, Notification, Related, Report, Snippet};
+use crate::finding::{Finding, Fix, Location, Notification, Related, Replacement, Report, Snippet};
 use crate::fingerprint::{self, MASK};
 use crate::parse::{self, Document};
 use crate::rules::meta::{parse_error::PARSE_ERROR, unused_ignore::UNUSED_IGNORE};
@@ -28,11 +28,14 @@ pub struct ScanOptions {
     pub cwd: PathBuf,
     /// Run only these rules (the fixture tests use this); `None` runs every enabled rule.
     pub only: Option<Vec<&'static str>>,
+    /// GitHub lookups for the online rules; they are inactive without it.
+    pub online: Option<std::sync::Arc<crate::online::Online>>,
 }
 
 impl ScanOptions {
-    fn rule_active(&self, rule: &Rule) -> bool {
+    pub fn rule_active(&self, rule: &Rule) -> bool {
         self.config.enabled(rule)
+            && (!rule.online || self.online.is_some())
             && self
                 .only
                 .as_ref()
@@ -54,6 +57,7 @@ pub fn scan(options: &ScanOptions) -> Report {
     let mut project = Project {
         options: options.config.options.clone(),
         cwd: options.cwd.clone(),
+        online: options.online.clone(),
         ..Project::default()
     };
     for file in files.iter().filter(|f| f.kind == FileKind::Env) {
@@ -102,6 +106,9 @@ pub fn scan(options: &ScanOptions) -> Report {
         report.suppressed += outcome.suppressed;
         report.not_checked += outcome.not_checked.len();
         report.notifications.extend(outcome.not_checked);
+    }
+    if let Some(online) = &options.online {
+        report.notifications.extend(online.notes());
     }
     report
         .findings
@@ -482,6 +489,17 @@ fn resolve(
                 .get(start.line as usize - 1)
                 .cloned()
                 .unwrap_or_default(),
+            fix: draft.fix.map(|(description, edits)| Fix {
+                description,
+                replacements: edits
+                    .into_iter()
+                    .map(|(span, text)| Replacement {
+                        start: source.line_col(span.start as usize),
+                        end: source.line_col(span.end as usize),
+                        text,
+                    })
+                    .collect(),
+            }),
         });
     }
     findings
@@ -583,5 +601,6 @@ fn unreadable_finding(path: &str, reason: String, config: &Config) -> Finding {
         snippet: Snippet::default(),
         fingerprint: fingerprint::fingerprint(PARSE_ERROR.id, path, "", "", 0),
         line_hash: String::new(),
+        fix: None,
     }
 }

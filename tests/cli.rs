@@ -121,29 +121,14 @@ fn sarif_is_valid_and_complete() {
     assert_no_secret(&text, "SARIF");
     let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
 
-    let mut schema: serde_json::Value =
-        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
-    // GitHub's copy of the schema has `anyOf` inside `region.properties`, where a draft 2020-12
-    // validator reads it as a property named "anyOf"; it belongs one level up.
-    let region = &mut schema["definitions"]["region"];
-    if let Some(any_of) = region["properties"]
-        .as_object_mut()
-        .and_then(|p| p.remove("anyOf"))
-    {
-        region["anyOf"] = any_of;
-    }
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
+    let errors = common::sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
     // The validator does reject what is wrong.
     let mut broken = sarif.clone();
     broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
         serde_json::json!(0);
     broken["version"] = serde_json::json!("2.0");
-    assert!(validator.iter_errors(&broken).count() >= 2);
+    assert!(common::sarif_errors(&broken).len() >= 2);
 
     let run = &sarif["runs"][0];
     let driver = &run["tool"]["driver"];
@@ -155,7 +140,11 @@ fn sarif_is_valid_and_complete() {
             .starts_with("https://")
     );
     let rules = driver["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), portcullis::rules::ALL.len());
+    // Every rule but the online ones, which run only with `--online`.
+    assert_eq!(
+        rules.len(),
+        portcullis::rules::ALL.iter().filter(|r| !r.online).count()
+    );
     for rule in rules {
         for key in ["shortDescription", "fullDescription"] {
             let text = rule[key]["text"].as_str().unwrap();

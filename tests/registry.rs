@@ -133,7 +133,8 @@ const EXAMPLES_NEED_CONTEXT: &[&str] = &["build-context-leak"];
 #[test]
 fn doc_examples_do_what_the_docs_say() {
     for rule in ALL {
-        if EXAMPLES_NEED_CONTEXT.contains(&rule.id) {
+        // Online rules need GitHub's answers; their fixtures bring a fake of them.
+        if EXAMPLES_NEED_CONTEXT.contains(&rule.id) || rule.online {
             continue;
         }
         let docs = rule.docs();

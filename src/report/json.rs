@@ -39,6 +39,7 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
             "help": f.help,
             "fingerprint": f.fingerprint,
             "related": f.related,
+            "fix": f.fix,
         });
         out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
         serde_json::to_writer(&mut *out, &finding)?;

@@ -193,6 +193,23 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             })
             .collect();
     }
+    if let Some(fix) = &f.fix {
+        value["fixes"] = json!([{
+            "description": {"text": fix.description},
+            "artifactChanges": [{
+                "artifactLocation": {"uri": encode_uri(&f.location.path), "uriBaseId": "%SRCROOT%"},
+                "replacements": fix.replacements.iter().map(|r| json!({
+                    "deletedRegion": {
+                        "startLine": r.start.line,
+                        "startColumn": r.start.column,
+                        "endLine": r.end.line,
+                        "endColumn": r.end.column,
+                    },
+                    "insertedContent": {"text": r.text},
+                })).collect::<Vec<_>>(),
+            }],
+        }]);
+    }
     value
 }
 

@@ -40,6 +40,8 @@ pub struct Rule {
     pub options: &'static [(&'static str, &'static str)],
     /// `None` for rules the engine reports itself (`parse-error`, `unused-ignore`).
     pub check: Option<CheckFn>,
+    /// Needs the GitHub API: runs only with `scan --online`.
+    pub online: bool,
     /// The file declaring the rule, for "view source" links.
     pub source: &'static str,
 }
@@ -78,6 +80,7 @@ macro_rules! declare_rule {
             tags: [$($tag:literal),* $(,)?],
             security_severity: $sev:expr,
             $(options: [$(($oname:literal, $odoc:literal)),* $(,)?],)?
+            $(online: $online:literal,)?
             check: $check:expr $(,)?
         }
     ) => {
@@ -91,6 +94,7 @@ macro_rules! declare_rule {
             security_severity: $sev,
             options: &[$($(($oname, $odoc)),*)?],
             check: $check,
+            online: false $(|| $online)?,
             source: file!(),
         };
     };
@@ -110,6 +114,9 @@ pub static ALL: &[&Rule] = &[
     &images::latest_tag::LATEST_TAG,
     &images::unpinned_image::UNPINNED_IMAGE,
     &actions::unpinned_action::UNPINNED_ACTION,
+    &actions::impostor_commit::IMPOSTOR_COMMIT,
+    &actions::ref_confusion::REF_CONFUSION,
+    &actions::known_vulnerable_action::KNOWN_VULNERABLE_ACTION,
     &images::untrusted_registry::UNTRUSTED_REGISTRY,
     &supply_chain::unpinned_package::UNPINNED_PACKAGE,
     &supply_chain::remote_script_exec::REMOTE_SCRIPT_EXEC,
@@ -183,6 +190,8 @@ pub struct Draft {
     /// A level for this finding other than the rule's default (e.g. a read-only mount is less
     /// severe); the configuration's level for the rule still wins.
     pub level: Option<Level>,
+    /// A known fix: description and (span, replacement) edits, in this file.
+    pub fix: Option<(String, Vec<(Span, String)>)>,
 }
 
 /// A related location: in the same file (a span), or already resolved in another file.
@@ -217,6 +226,16 @@ impl Draft {
         self.level = Some(level);
         self
     }
+
+    /// Offer `edits` (replace each span's text; an empty span inserts) as the fix.
+    pub fn fix(
+        &mut self,
+        description: impl Into<String>,
+        edits: Vec<(Span, String)>,
+    ) -> &mut Draft {
+        self.fix = Some((description.into(), edits));
+        self
+    }
 }
 
 /// What rules may know beyond their own file.
@@ -237,6 +256,8 @@ pub struct Project {
     /// What compose services built from a Dockerfile need to know of it, read once per file.
     pub dockerfiles:
         std::sync::Mutex<HashMap<std::path::PathBuf, Option<std::sync::Arc<DockerfileFacts>>>>,
+    /// The GitHub lookups of `scan --online`; `None` offline.
+    pub online: Option<std::sync::Arc<crate::online::Online>>,
 }
 
 /// The facts about a Dockerfile that compose rules use: who the image runs as and whether it
@@ -319,6 +340,7 @@ impl<'a> Context<'a> {
             help: None,
             related: Vec::new(),
             level: None,
+            fix: None,
         });
         self.drafts.last_mut().expect("just pushed")
     }

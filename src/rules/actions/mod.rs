@@ -1,3 +1,85 @@
-//! GitHub Actions supply chain: what `uses:` pulls in.
+//! GitHub Actions supply chain: what `uses:` pulls in. `unpinned-action` reads the files alone;
+//! the others ask GitHub about the refs (`scan --online`).
 
+pub mod impostor_commit;
+pub mod known_vulnerable_action;
+pub mod ref_confusion;
 pub mod unpinned_action;
+
+use crate::parse::Document;
+use crate::parse::workflow::uses_entries;
+use crate::parse::yaml::Node;
+use crate::rules::Context;
+use crate::source::Span;
+
+/// One `uses: owner/repo[/path][@ref]` of a remote action or reusable workflow.
+pub struct ActionUse<'a> {
+    /// `owner/repo[/path]`, as written.
+    pub target: &'a str,
+    /// `owner/repo`: what the GitHub API knows.
+    pub repository: String,
+    /// The ref after the last `@`; `None` when there is none.
+    pub reference: Option<&'a str>,
+    /// The ref in the source (the whole value when there is no ref).
+    pub ref_span: Span,
+    /// The `uses:` value node.
+    pub value: &'a Node,
+    /// The version a trailing comment names (`@<sha> # v4.2.2`), if any.
+    pub comment_version: Option<&'a str>,
+}
+
+/// The remote actions and reusable workflows of a workflow or action; local actions
+/// (`./path`), `docker://` images and expressions are left out.
+pub fn action_uses<'a>(doc: &'a Document, cx: &Context<'a>) -> Vec<ActionUse<'a>> {
+    let (root, is_action) = match doc {
+        Document::Workflow(root) => (root, false),
+        Document::Action(root) => (root, true),
+        _ => return Vec::new(),
+    };
+    let file: &'a crate::source::SourceFile = cx.file;
+    let source: &'a str = &file.text;
+    let mut out = Vec::new();
+    for entry in uses_entries(root, is_action) {
+        let value = &entry.value;
+        let Some(text) = value.as_str() else {
+            continue;
+        };
+        let trimmed = text.trim();
+        if trimmed.starts_with("./") || trimmed.starts_with("docker://") || trimmed.contains("${{")
+        {
+            continue;
+        }
+        let (target, reference, ref_span) = match trimmed.rsplit_once('@') {
+            Some((target, reference)) => {
+                let offset = text.rfind('@').map_or(0, |at| at + 1);
+                (
+                    target,
+                    Some(reference),
+                    value.subspan(source, offset..offset + reference.len()),
+                )
+            }
+            None => (trimmed, None, value.subspan(source, 0..text.len())),
+        };
+        let repository = target.split('/').take(2).collect::<Vec<_>>().join("/");
+        out.push(ActionUse {
+            target,
+            repository,
+            reference,
+            ref_span,
+            value,
+            comment_version: comment_after(source, value.span),
+        });
+    }
+    out
+}
+
+/// The first word of a comment on the rest of the line after `span`.
+fn comment_after(source: &str, span: Span) -> Option<&str> {
+    let rest = &source[span.end as usize..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let comment = line.trim_start().strip_prefix('#')?;
+    comment
+        .split_whitespace()
+        .next()
+        .filter(|word| word.chars().any(|c| c.is_ascii_digit()))
+}

@@ -1,6 +1,8 @@
+use super::{ActionUse, action_uses};
+use crate::online::is_commit_sha;
 use crate::parse::Document;
-use crate::parse::workflow::uses_entries;
 use crate::rules::{Context, declare_rule};
+use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
@@ -8,6 +10,9 @@ declare_rule! {
     /// workflows and in composite actions — whose `ref` is not a full 40-character commit SHA.
     /// Local actions (`uses: ./path`) are part of the repository and are fine; `docker://`
     /// images are checked by `latest-tag` and `unpinned-image`.
+    ///
+    /// With `scan --online`, the commit each ref names now is looked up once per action and
+    /// ref, and SARIF carries the pin as a fix: `owner/repo@<sha> # <ref>`.
     ///
     /// Option `allow` lists `owner/repo` patterns (`*` matches within one path segment, as in
     /// `actions/*`) that may be pinned by tag, for organisations that trust some publishers'
@@ -56,43 +61,29 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let (root, is_action) = match doc {
-        Document::Workflow(root) => (root, false),
-        Document::Action(root) => (root, true),
-        _ => return,
-    };
-    for entry in uses_entries(root, is_action) {
-        let Some(text) = entry.value.as_str() else {
-            continue;
-        };
-        let text_trim = text.trim();
-        if text_trim.starts_with("./")
-            || text_trim.starts_with("docker://")
-            || text_trim.contains("${{")
-        {
-            continue;
-        }
-        let Some((target, reference)) = text_trim.rsplit_once('@') else {
-            let span = entry.value.subspan(&cx.file.text, 0..text.len());
-            cx.report(span, format!("`{text_trim}` names no version: GitHub rejects it, and any ref would be mutable"))
-                .help("pin a full commit SHA: `owner/repo@<40-hex-sha> # vX.Y.Z`");
+    let online = cx.project.online.clone();
+    for u in action_uses(doc, cx) {
+        let Some(reference) = u.reference else {
+            cx.report(
+                u.ref_span,
+                format!(
+                    "`{}` names no version: GitHub rejects it, and any ref would be mutable",
+                    u.target
+                ),
+            )
+            .help("pin a full commit SHA: `owner/repo@<40-hex-sha> # vX.Y.Z`");
             continue;
         };
         if is_commit_sha(reference) {
             continue;
         }
-        let repo: String = target.split('/').take(2).collect::<Vec<_>>().join("/");
         if cx
             .option("allow")
             .iter()
-            .any(|p| owner_pattern_matches(p, &repo))
+            .any(|p| owner_pattern_matches(p, &u.repository))
         {
             continue;
         }
-        let offset = text.rfind('@').map_or(0, |at| at + 1);
-        let span = entry
-            .value
-            .subspan(&cx.file.text, offset..offset + reference.len());
         let kind = if reference.len() >= 7
             && reference.len() < 40
             && reference.bytes().all(|b| b.is_ascii_hexdigit())
@@ -101,20 +92,50 @@ fn check(doc: &Document, cx: &mut Context) {
         } else {
             "a tag or branch that can be moved"
         };
-        cx.report(
-            span,
-            format!(
-                "`{target}` is pinned to `{reference}`, {kind}; only a full commit SHA is immutable"
-            ),
-        )
-        .help(format!(
-            "pin the commit the ref points to: `{target}@<40-hex-sha> # {reference}`"
-        ));
+        // Online, the commit the ref names now is known: offer the pin as a fix (not for a
+        // ref that is both a branch and a tag, where which commit is meant is the question).
+        let fix = online
+            .as_ref()
+            .and_then(|online| online.reference(&u.repository, reference))
+            .filter(|facts| !(facts.is_branch && facts.is_tag))
+            .and_then(|facts| facts.commit)
+            .map(|commit| pin_fix(cx, &u, reference, commit));
+        let target = u.target;
+        let draft = cx
+            .report(
+                u.ref_span,
+                format!(
+                    "`{target}` is pinned to `{reference}`, {kind}; only a full commit SHA is immutable"
+                ),
+            )
+            .help(format!(
+                "pin the commit the ref points to: `{target}@<40-hex-sha> # {reference}`"
+            ));
+        if let Some((description, edits)) = fix {
+            draft.fix(description, edits);
+        }
     }
 }
 
-fn is_commit_sha(reference: &str) -> bool {
-    reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
+/// Replace the ref with `commit`, and keep the ref as a comment when the line has none.
+fn pin_fix(
+    cx: &Context,
+    u: &ActionUse,
+    reference: &str,
+    commit: String,
+) -> (String, Vec<(Span, String)>) {
+    let description = format!(
+        "Pin `{}` to {commit}, the commit `{reference}` names now",
+        u.target
+    );
+    let mut edits = vec![(u.ref_span, commit)];
+    let end = u.value.span.end as usize;
+    let rest = &cx.file.text[end..];
+    let line_rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    if line_rest.trim().is_empty() {
+        edits.push((Span::empty(end), format!(" # {reference}")));
+    }
+    (description, edits)
 }
 
 /// `actions/*` matches every repository of `actions`; `org/repo` matches that one.
