@@ -12,7 +12,7 @@
 //! | `category` | `--category` |
 //! | `baseline` | `--baseline` |
 //! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
-//! | `only-new` (default `false`): on a pull request, only findings on the lines it changes, as GitHub lists them | (like `--new-since`) |
+//! | `only-new` (default `false`): on a pull request or merge-queue entry, only findings on the lines it changes, as GitHub lists them | (like `--new-since`) |
 //! | `upload` (default `false`), `token` (default `github.token`) | `portcullis upload` after the scan |
 //! | `online` (default `false`), `token` | `--online`, with the token |
 //!
@@ -178,9 +178,10 @@ fn flag(env: &dyn Fn(&str) -> Option<String>, name: &str, default: bool) -> Resu
     }
 }
 
-/// The lines the pull request changes, when `only-new` asks for them. The image has no git, so
-/// they come from GitHub's list of the pull request's files. When that list cannot be had, every
-/// finding is reported: a gate fails closed.
+/// The lines the pull request (or merge-queue entry) changes, when `only-new` asks for them.
+/// The image has no git, so they come from GitHub: the pull request's files, or for a
+/// `merge_group` event the comparison of the queue entry with its base. When they cannot be
+/// had, every finding is reported: a gate fails closed.
 fn pull_request_changes(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<crate::changes::Changes>, String> {
@@ -195,15 +196,27 @@ fn pull_request_changes(
             .parse::<u64>()
             .ok()
     });
-    let Some(number) = number else {
+    let merge_group = if var("GITHUB_EVENT_NAME").as_deref() == Some("merge_group") {
+        merge_group_range(var("GITHUB_EVENT_PATH").as_deref())
+    } else {
+        None
+    };
+    if number.is_none() && merge_group.is_none() {
         eprintln!("notice: only-new: not a pull request; reporting every finding");
         return Ok(None);
-    };
+    }
     let (Some(token), Some(repository)) = (var("INPUT_TOKEN"), var("GITHUB_REPOSITORY")) else {
         return Err("input `only-new`: needs `token` and GITHUB_REPOSITORY".into());
     };
     let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
-    match crate::github::pull_request_files(&api, &token, &repository, number) {
+    let files = match (number, merge_group) {
+        (Some(number), _) => crate::github::pull_request_files(&api, &token, &repository, number),
+        (None, Some((base, head))) => {
+            crate::github::compared_files(&api, &token, &repository, &base, &head)
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    match files {
         Ok(files) => Ok(Some(crate::changes::Changes::from_pull_request_files(
             &files,
         ))),
@@ -212,6 +225,19 @@ fn pull_request_changes(
             Ok(None)
         }
     }
+}
+
+/// `merge_group.base_sha` and `merge_group.head_sha` of the event payload.
+fn merge_group_range(event_path: Option<&str>) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(event_path?).ok()?;
+    let event: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let sha = |key: &str| {
+        event["merge_group"][key]
+            .as_str()
+            .filter(|s| crate::online::is_commit_sha(s))
+            .map(str::to_string)
+    };
+    Some((sha("base_sha")?, sha("head_sha")?))
 }
 
 /// The upload the `upload` and `token` inputs ask for, with the commit, ref and API from the

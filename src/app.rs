@@ -10,6 +10,7 @@ use crate::docs;
 use crate::report::{self, Format, RenderContext};
 use crate::rules;
 use crate::scan::{ScanOptions, scan};
+use crate::source::FileKind;
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -276,40 +277,51 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let files: Vec<(PathBuf, String)> =
+    let files: Vec<(PathBuf, String, FileKind)> =
         crate::discover::discover(&args.paths, &globset::GlobSet::empty(), &cwd, false)
             .into_iter()
             .filter(|f| {
                 matches!(
                     f.kind,
-                    crate::source::FileKind::Workflow | crate::source::FileKind::Action
+                    FileKind::Dockerfile
+                        | FileKind::Compose
+                        | FileKind::Workflow
+                        | FileKind::Action
                 )
             })
-            .map(|f| (f.path, f.display))
+            .map(|f| (f.path, f.display, f.kind))
             .collect();
     let token = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty());
-    match crate::fix::pin_actions(&files, &args.api_url, token.as_deref(), args.dry_run) {
+    let settings = crate::fix::Settings {
+        api_url: &args.api_url,
+        token: token.as_deref(),
+        registry_mirror: args.registry_mirror.as_deref(),
+        dry_run: args.dry_run,
+    };
+    match crate::fix::pin(&files, &settings) {
         Ok(summary) => {
             if args.dry_run {
                 print!("{}", summary.diff);
             }
+            for reason in &summary.skipped {
+                eprintln!("note: not pinned: {reason}");
+            }
             for problem in &summary.unresolved {
                 eprintln!("warning: not pinned: {problem}");
             }
+            let count = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
             eprintln!(
-                "portcullis: {} {} pinned in {} {}",
-                summary.pinned,
-                if summary.pinned == 1 {
-                    "action"
+                "portcullis: {} and {} pinned in {}{}",
+                count(summary.pinned_actions, "action", "actions"),
+                count(summary.pinned_images, "image", "images"),
+                count(summary.files_changed, "file", "files"),
+                if args.dry_run {
+                    " (dry run: nothing written)"
                 } else {
-                    "actions"
-                },
-                summary.files_changed,
-                if summary.files_changed == 1 {
-                    "file"
-                } else {
-                    "files"
-                },
+                    ""
+                }
             );
             if summary.unresolved.is_empty() {
                 EXIT_CLEAN

@@ -36,8 +36,9 @@ pub enum Command {
     /// The token is read from GITHUB_TOKEN. Exit status 1 when GitHub refuses or fails it.
     Upload(UploadArgs),
     /// Rewrite files to fix findings. `--pin`: pin actions to the commit their tag or branch
-    /// names now, keeping the ref as a comment (token from GITHUB_TOKEN, optional).
-    /// Exit status 1 when some ref could not be resolved.
+    /// names now, keeping the ref as a comment (GitHub API, token from GITHUB_TOKEN, optional),
+    /// and images to the digest their tag names now (the image's registry, anonymously).
+    /// Exit status 1 when some ref or tag could not be resolved.
     Fix(FixArgs),
     /// Show a rule's documentation.
     Explain {
@@ -117,10 +118,10 @@ pub struct ScanArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct FixArgs {
-    /// Files or folders whose workflows and action metadata to fix.
+    /// Files or folders whose Dockerfiles, compose files, workflows and action metadata to fix.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Pin `uses:` refs to full commit SHAs.
+    /// Pin `uses:` refs to full commit SHAs and image tags to their digests.
     #[arg(long, required = true)]
     pub pin: bool,
     /// Print a unified diff instead of writing the files.
@@ -129,6 +130,10 @@ pub struct FixArgs {
     /// GitHub API endpoint.
     #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
     pub api_url: String,
+    /// Send every registry request to this URL instead of the image's registry (a pull-through
+    /// mirror that speaks the same API).
+    #[arg(long, value_name = "URL")]
+    pub registry_mirror: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

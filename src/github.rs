@@ -80,6 +80,43 @@ pub fn pull_request_files(
     })?
 }
 
+/// GitHub's comparison lists at most 300 files; beyond that the change is not fully known.
+const MAX_COMPARED_FILES: usize = 300;
+
+/// The files changed between `base` and `head` (a merge-queue entry): `(path, status, patch)`.
+pub fn compared_files(
+    api_url: &str,
+    token: &str,
+    repository: &str,
+    base: &str,
+    head: &str,
+) -> Result<Vec<(String, String, Option<String>)>, String> {
+    block_on(async {
+        let client = client(api_url, token)?;
+        let route = format!("/repos/{repository}/compare/{base}...{head}");
+        let comparison: Value = client
+            .get(&route, None::<&()>)
+            .await
+            .map_err(|e| describe(e, "comparison of the merge-queue entry"))?;
+        let list = comparison["files"].as_array().cloned().unwrap_or_default();
+        if list.len() >= MAX_COMPARED_FILES {
+            return Err(format!(
+                "the merge-queue entry changes {MAX_COMPARED_FILES} files or more, more than GitHub lists"
+            ));
+        }
+        Ok(list
+            .iter()
+            .filter_map(|file| {
+                Some((
+                    file["filename"].as_str()?.to_string(),
+                    file["status"].as_str()?.to_string(),
+                    file["patch"].as_str().map(str::to_string),
+                ))
+            })
+            .collect())
+    })?
+}
+
 /// A GitHub error as a user can act on it.
 pub fn describe(error: octocrab::Error, what: &str) -> String {
     match error {

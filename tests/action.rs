@@ -261,3 +261,56 @@ async fn only_new_reports_the_lines_a_pull_request_changes() {
         "{new}"
     );
 }
+
+#[tokio::test]
+async fn only_new_in_a_merge_queue_reports_the_lines_the_entry_changes() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let base = "1111111111111111111111111111111111111111";
+    let head = "2222222222222222222222222222222222222222";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/acme/app/compare/{base}...{head}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "ahead",
+            "files": [{"filename": "Dockerfile", "status": "modified",
+                       "patch": "@@ -1,2 +1,3 @@\n FROM nginx\n USER 101\n+FROM alpine:latest"}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM nginx\nUSER 101\nFROM alpine:latest\n",
+    );
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        serde_json::json!({"merge_group": {"base_sha": base, "head_sha": head,
+                                           "head_ref": "refs/heads/gh-readonly-queue/main/pr-3-x"}})
+        .to_string(),
+    )
+    .unwrap();
+    let mut cmd = bin();
+    cmd.current_dir(dir.path())
+        .env_clear()
+        .env("INPUT_ONLY-NEW", "true")
+        .env("INPUT_TOKEN", "ghs_PortcullisActionToken0003")
+        .env("INPUT_FAIL-ON", "never")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .env("GITHUB_REF", "refs/heads/gh-readonly-queue/main/pr-3-x")
+        .env("GITHUB_EVENT_NAME", "merge_group")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_API_URL", server.uri())
+        .arg("action");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("file=Dockerfile,line=3,"), "{stdout}");
+    assert!(!stdout.contains("line=1,"), "{stdout}");
+}

@@ -6,7 +6,7 @@ use std::process::Output;
 
 use common::bin;
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const CHECKOUT: &str = "11bd71901bbe5b1630ceea73d27597364c9af683";
@@ -96,4 +96,154 @@ async fn pins_each_distinct_action_once_and_keeps_the_ref_as_a_comment() {
         .map(|f| f["start"]["line"].as_u64().unwrap())
         .collect();
     assert_eq!(unpinned, [8]);
+}
+
+const ALPINE: &str = "sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d";
+const PULL_TOKEN: &str = "registry-pull-token-never-printed";
+
+/// A registry that wants a pull token for `library/alpine` (Docker Hub's flow) and serves
+/// `acme/app` without a digest header (so the manifest is hashed).
+async fn fake_registry() -> (MockServer, String) {
+    let server = MockServer::start().await;
+    let challenge = format!(
+        "Bearer realm=\"{}/token\",service=\"registry.test\",scope=\"repository:library/alpine:pull\"",
+        server.uri()
+    );
+    Mock::given(method("HEAD"))
+        .and(path("/v2/library/alpine/manifests/3.20"))
+        .and(header(
+            "authorization",
+            format!("Bearer {PULL_TOKEN}").as_str(),
+        ))
+        .and(header_exists("accept"))
+        .respond_with(ResponseTemplate::new(200).insert_header("docker-content-digest", ALPINE))
+        .with_priority(1)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path("/v2/library/alpine/manifests/3.20"))
+        .respond_with(
+            ResponseTemplate::new(401).insert_header("www-authenticate", challenge.as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/token"))
+        .and(query_param("service", "registry.test"))
+        .and(query_param("scope", "repository:library/alpine:pull"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": PULL_TOKEN})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let manifest = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+    Mock::given(method("HEAD"))
+        .and(path("/v2/acme/app/manifests/1.0"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/acme/app/manifests/1.0"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(manifest))
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path("/v2/library/nginx/manifests/0.0-missing"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    use sha2::Digest;
+    let app = format!("sha256:{:x}", sha2::Sha256::digest(manifest.as_bytes()));
+    (server, app)
+}
+
+#[tokio::test]
+async fn pins_images_to_their_digest_through_the_registry_api() {
+    let (registry, app) = fake_registry().await;
+    let github = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/actions/checkout/commits/v4"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sha": CHECKOUT})))
+        .mount(&github)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = "ARG BASE=alpine:3.20\nFROM alpine:3.20 AS build\nCOPY --from=ghcr.io/acme/app:1.0 /app /app\nFROM ${BASE}\nFROM nginx\nFROM nginx:0.0-missing\n";
+    let compose = "services:\n  web:\n    image: \"alpine:3.20\"   # base\n  app:\n    image: ghcr.io/acme/app:1.0\n";
+    let workflow = "on: push\njobs:\n  t:\n    runs-on: ubuntu-24.04\n    container: alpine:3.20\n    steps:\n      - uses: docker://ghcr.io/acme/app:1.0\n      - uses: actions/checkout@v4\n";
+    common::write(dir.path(), "Dockerfile", dockerfile);
+    common::write(dir.path(), "compose.yaml", compose);
+    common::write(dir.path(), ".github/workflows/ci.yml", workflow);
+
+    let run = |extra: &'static [&'static str]| {
+        let mut cmd = bin();
+        cmd.current_dir(dir.path())
+            .env_clear()
+            .env("GITHUB_API_URL", github.uri())
+            .args(["fix", "--pin", "--registry-mirror", &registry.uri()])
+            .args(extra);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+    };
+    let out = run(&["--dry-run"]).await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nginx:0.0-missing does not resolve"
+    );
+    let diff = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        diff,
+        format!(
+            "--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n\
+             @@ -5 +5 @@\n-    container: alpine:3.20\n+    container: alpine:3.20@{ALPINE}\n\
+             @@ -7 +7 @@\n-      - uses: docker://ghcr.io/acme/app:1.0\n+      - uses: docker://ghcr.io/acme/app:1.0@{app}\n\
+             @@ -8 +8 @@\n-      - uses: actions/checkout@v4\n+      - uses: actions/checkout@{CHECKOUT} # v4\n\
+             --- a/Dockerfile\n+++ b/Dockerfile\n\
+             @@ -2 +2 @@\n-FROM alpine:3.20 AS build\n+FROM alpine:3.20@{ALPINE} AS build\n\
+             @@ -3 +3 @@\n-COPY --from=ghcr.io/acme/app:1.0 /app /app\n+COPY --from=ghcr.io/acme/app:1.0@{app} /app /app\n\
+             --- a/compose.yaml\n+++ b/compose.yaml\n\
+             @@ -3 +3 @@\n-    image: \"alpine:3.20\"   # base\n+    image: \"alpine:3.20@{ALPINE}\"   # base\n\
+             @@ -5 +5 @@\n-    image: ghcr.io/acme/app:1.0\n+    image: ghcr.io/acme/app:1.0@{app}\n"
+        )
+    );
+    assert!(
+        stderr.contains("warning: not pinned: nginx:0.0-missing: 404"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("note: not pinned: Dockerfile:4: `alpine:3.20` is written with a variable"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("note: not pinned: Dockerfile:5: `nginx` names no version"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 action and 6 images pinned in 3 files"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(PULL_TOKEN) && !diff.contains(PULL_TOKEN));
+
+    let out = run(&[]).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let fixed = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert!(fixed.contains(&format!("image: \"alpine:3.20@{ALPINE}\"   # base\n")));
+    // Once pinned, the scanner has no unpinned image left but the ones it was told about.
+    let scan = bin()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let unpinned: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unpinned-image" || f["rule"] == "latest-tag")
+        .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["start"]["line"]))
+        .collect();
+    assert_eq!(unpinned, ["Dockerfile:4", "Dockerfile:5", "Dockerfile:6"]);
+    // Each distinct image asked once per run (the `expect`s are checked on drop).
+    drop(registry);
 }

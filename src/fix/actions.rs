@@ -1,14 +1,13 @@
-//! `portcullis fix --pin`: rewrite `uses: owner/repo@v4` to `uses: owner/repo@<commit> # v4` in
-//! workflows and action metadata, resolving each distinct action and ref once through the
-//! GitHub API. Only the ref changes: indentation, quotes and the rest of the line stay, and an
-//! existing comment is kept after the version.
+//! Actions: `uses: owner/repo@v4` → `uses: owner/repo@<commit> # v4`, each distinct action
+//! and ref resolved once through the GitHub API. Only the ref changes: indentation, quotes and
+//! the rest of the line stay, and an existing comment is kept after the version.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::github;
+use crate::online::{encode_path, is_commit_sha};
 
 /// One `uses:` that names a mutable ref, found on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +51,7 @@ pub fn unpinned_uses(text: &str) -> Vec<Unpinned> {
         let (Some(owner), Some(repo)) = (parts.next(), parts.next()) else {
             continue;
         };
-        if owner.is_empty() || repo.is_empty() || reference.is_empty() || is_commit(reference) {
+        if owner.is_empty() || repo.is_empty() || reference.is_empty() || is_commit_sha(reference) {
             continue;
         }
         let ref_start = body_start + action.len() + 1;
@@ -64,10 +63,6 @@ pub fn unpinned_uses(text: &str) -> Vec<Unpinned> {
         });
     }
     out
-}
-
-fn is_commit(reference: &str) -> bool {
-    reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `text` with each found ref replaced by its commit and the ref kept as a comment.
@@ -113,79 +108,9 @@ fn split_comment(line: &str, from: usize) -> (&str, Option<&str>) {
     (line.trim_end_matches('\r'), None)
 }
 
-/// A zero-context unified diff of two texts with the same number of lines.
-pub fn diff(path: &str, old: &str, new: &str) -> String {
-    let mut out = String::new();
-    for (i, (a, b)) in old.split('\n').zip(new.split('\n')).enumerate() {
-        if a != b {
-            if out.is_empty() {
-                out.push_str(&format!("--- a/{path}\n+++ b/{path}\n"));
-            }
-            out.push_str(&format!("@@ -{0} +{0} @@\n-{a}\n+{b}\n", i + 1));
-        }
-    }
-    out
-}
-
-/// What `fix --pin` did.
-#[derive(Debug, Default)]
-pub struct Summary {
-    pub pinned: usize,
-    pub files_changed: usize,
-    /// `action@ref: reason` for refs that could not be resolved (left as they were).
-    pub unresolved: Vec<String>,
-    /// The diff, for `--dry-run`.
-    pub diff: String,
-}
-
-/// Pin the actions of `files` (workflows and action metadata); write them unless `dry_run`.
-pub fn pin_actions(
-    files: &[(PathBuf, String)],
-    api_url: &str,
-    token: Option<&str>,
-    dry_run: bool,
-) -> Result<Summary, String> {
-    let mut found = Vec::new();
-    let mut texts = Vec::new();
-    for (path, display) in files {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{display}: {e}"))?;
-        found.push(unpinned_uses(&text));
-        texts.push(text);
-    }
-    let mut wanted: Vec<(String, String)> = found
-        .iter()
-        .flatten()
-        .map(|u| (u.repository.clone(), u.reference.clone()))
-        .collect();
-    wanted.sort();
-    wanted.dedup();
-    let mut summary = Summary::default();
-    let commits = resolve(&wanted, api_url, token, &mut summary.unresolved)?;
-    for (((path, display), text), found) in files.iter().zip(&texts).zip(&found) {
-        let new = rewrite(text, found, &commits);
-        if new == *text {
-            continue;
-        }
-        summary.pinned += found
-            .iter()
-            .filter(|u| commits.contains_key(&(u.repository.clone(), u.reference.clone())))
-            .count();
-        summary.files_changed += 1;
-        summary.diff.push_str(&diff(display, text, &new));
-        if !dry_run {
-            write_in_place(path, &new).map_err(|e| format!("{display}: {e}"))?;
-        }
-    }
-    Ok(summary)
-}
-
-fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
-}
-
 /// One lookup per distinct action and ref: `GET /repos/{owner}/{repo}/commits/{ref}` resolves
 /// tags (annotated or not), branches and short SHAs to the commit.
-fn resolve(
+pub fn resolve(
     wanted: &[(String, String)],
     api_url: &str,
     token: Option<&str>,
@@ -198,10 +123,10 @@ fn resolve(
         let client = github::client_maybe_anonymous(api_url, token)?;
         let mut commits = HashMap::new();
         for (repository, reference) in wanted {
-            let route = format!("/repos/{repository}/commits/{}", encode_ref(reference));
+            let route = format!("/repos/{repository}/commits/{}", encode_path(reference));
             match client.get::<Value, _, ()>(&route, None).await {
                 Ok(commit) => match commit["sha"].as_str() {
-                    Some(sha) if is_commit(sha) => {
+                    Some(sha) if is_commit_sha(sha) => {
                         commits.insert((repository.clone(), reference.clone()), sha.to_string());
                     }
                     _ => unresolved
@@ -215,19 +140,6 @@ fn resolve(
         }
         Ok(commits)
     })?
-}
-
-/// A ref in a URL path: slashes of branch names stay, the rest is percent-encoded.
-fn encode_ref(reference: &str) -> String {
-    reference
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -272,7 +184,7 @@ mod tests {
             )
         );
         assert!(unpinned_uses(&new).is_empty());
-        let d = diff("ci.yml", text, &new);
+        let d = super::super::diff("ci.yml", text, &new);
         assert!(d.starts_with(
             "--- a/ci.yml\n+++ b/ci.yml\n@@ -1 +1 @@\n-  - uses: actions/checkout@v4\r\n+"
         ));
@@ -280,6 +192,6 @@ mod tests {
 
     #[test]
     fn refs_are_encoded_for_the_url() {
-        assert_eq!(encode_ref("release/v1+x"), "release/v1%2Bx");
+        assert_eq!(encode_path("release/v1+x"), "release/v1%2Bx");
     }
 }

@@ -1,0 +1,318 @@
+//! The digest an image tag names now, from its registry (OCI distribution API), for
+//! `fix --pin`.
+//!
+//! `HEAD /v2/<repository>/manifests/<tag>` with the manifest types a multi-platform image is
+//! published as, so the digest is the one of the index (every platform), as `docker pull`
+//! resolves it. A `401` with a `Bearer` challenge gets an anonymous pull token from the realm it
+//! names (Docker Hub, GHCR, Quay, …), once per repository. Docker Hub does not count `HEAD`
+//! requests against its pull limit. When a registry leaves the digest header out, the manifest is
+//! fetched and hashed. Tokens are never printed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use octocrab::Octocrab;
+use sha2::{Digest, Sha256};
+
+use crate::parse::image::ImageRef;
+
+const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
+     application/vnd.docker.distribution.manifest.list.v2+json, \
+     application/vnd.oci.image.manifest.v1+json, \
+     application/vnd.docker.distribution.manifest.v2+json";
+
+/// Where an image's manifests are: registry base URL and repository path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub base: String,
+    pub repository: String,
+}
+
+/// Docker's defaults: no registry means Docker Hub, and a one-part name is an official image
+/// (`alpine` → `library/alpine`). `mirror` sends every request to one URL instead.
+pub fn locate(image: &ImageRef, mirror: Option<&str>) -> Location {
+    let registry = image.registry.unwrap_or("docker.io");
+    let hub = matches!(
+        registry,
+        "docker.io" | "index.docker.io" | "registry-1.docker.io"
+    );
+    let repository = if hub && !image.repository.contains('/') {
+        format!("library/{}", image.repository)
+    } else {
+        image.repository.to_string()
+    };
+    let base = match mirror {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None if hub => "https://registry-1.docker.io".to_string(),
+        None => format!("https://{registry}"),
+    };
+    Location { base, repository }
+}
+
+/// A `Bearer` challenge: `realm`, `service`, `scope` (quoted values may hold commas).
+fn challenge(header: &str) -> Option<HashMap<String, String>> {
+    let mut rest = header.trim().strip_prefix("Bearer ")?.trim_start();
+    let mut params = HashMap::new();
+    while !rest.is_empty() {
+        let eq = rest.find('=')?;
+        let key = rest[..eq].trim().to_ascii_lowercase();
+        rest = &rest[eq + 1..];
+        let value = if let Some(quoted) = rest.strip_prefix('"') {
+            let close = quoted.find('"')?;
+            rest = &quoted[close + 1..];
+            &quoted[..close]
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            let value = rest[..end].trim();
+            rest = &rest[end..];
+            value
+        };
+        params.insert(key, value.to_string());
+        rest = rest.trim_start_matches([',', ' ']);
+    }
+    Some(params)
+}
+
+/// The registries of one `fix --pin` run.
+pub struct Registries {
+    runtime: tokio::runtime::Runtime,
+    client: Octocrab,
+    mirror: Option<String>,
+    /// Pull tokens by (base, repository).
+    tokens: HashMap<(String, String), String>,
+}
+
+impl Registries {
+    pub fn new(mirror: Option<&str>) -> Result<Registries, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+        let client = {
+            let _inside = runtime.enter();
+            Octocrab::builder()
+                .set_connect_timeout(Some(Duration::from_secs(20)))
+                .set_read_timeout(Some(Duration::from_secs(60)))
+                .build()
+                .map_err(|e| format!("cannot set up the HTTP client: {e}"))?
+        };
+        Ok(Registries {
+            runtime,
+            client,
+            mirror: mirror.map(str::to_string),
+            tokens: HashMap::new(),
+        })
+    }
+
+    /// The `sha256:…` digest `reference` (`name:tag`) names now.
+    pub fn digest(&mut self, reference: &str) -> Result<String, String> {
+        let image = ImageRef::parse(reference);
+        let tag = image.tag().ok_or("no tag to resolve")?;
+        let location = locate(&image, self.mirror.as_deref());
+        let url = format!(
+            "{}/v2/{}/manifests/{}",
+            location.base, location.repository, tag
+        );
+        let key = (location.base.clone(), location.repository.clone());
+        let mut response = self.request("HEAD", &url, self.tokens.get(&key))?;
+        if response.status == 401 {
+            let header = response.authenticate.clone().unwrap_or_default();
+            let token = self.pull_token(&header, &location)?;
+            self.tokens.insert(key.clone(), token);
+            response = self.request("HEAD", &url, self.tokens.get(&key))?;
+        }
+        match response.status {
+            200 => {}
+            401 | 403 => {
+                return Err(format!(
+                    "{}: the registry refuses anonymous pulls of this image",
+                    response.status
+                ));
+            }
+            404 => return Err("404: no such image or tag in the registry".to_string()),
+            429 => {
+                return Err("429: the registry's rate limit is exhausted; retry later".to_string());
+            }
+            status => return Err(format!("{status}: unexpected answer from the registry")),
+        }
+        if let Some(digest) = response.digest.filter(|d| is_digest(d)) {
+            return Ok(digest);
+        }
+        // No digest header: hash the manifest itself.
+        let response = self.request("GET", &url, self.tokens.get(&key))?;
+        match (response.status, response.body) {
+            (200, Some(body)) => Ok(format!("sha256:{:x}", Sha256::digest(body.as_bytes()))),
+            (status, _) => Err(format!("{status}: cannot read the manifest")),
+        }
+    }
+
+    /// An anonymous pull token from the realm of a `Bearer` challenge.
+    fn pull_token(&self, header: &str, location: &Location) -> Result<String, String> {
+        let params = challenge(header).ok_or_else(|| {
+            if header.trim_start().starts_with("Basic") {
+                "the registry asks for a user name and password; anonymous pulls are refused"
+                    .to_string()
+            } else {
+                "the registry asks for credentials in a way Portcullis does not know".to_string()
+            }
+        })?;
+        let realm = params
+            .get("realm")
+            .ok_or("the registry names no token realm")?;
+        let scope = params
+            .get("scope")
+            .cloned()
+            .unwrap_or_else(|| format!("repository:{}:pull", location.repository));
+        let mut url = format!("{realm}?scope={}", query_encode(&scope));
+        if let Some(service) = params.get("service") {
+            url.push_str(&format!("&service={}", query_encode(service)));
+        }
+        let response = self.request("GET", &url, None)?;
+        let body = match (response.status, response.body) {
+            (200, Some(body)) => body,
+            (status, _) => return Err(format!("{status}: the registry gave no pull token")),
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&body).map_err(|_| "the pull token answer is not JSON")?;
+        json["token"]
+            .as_str()
+            .or(json["access_token"].as_str())
+            .map(str::to_string)
+            .ok_or_else(|| "the registry gave no pull token".to_string())
+    }
+
+    fn request(&self, method: &str, url: &str, token: Option<&String>) -> Result<Answer, String> {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(url)
+            .header(http::header::ACCEPT, MANIFEST_TYPES);
+        if let Some(token) = token {
+            let mut value = http::HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| "the registry's pull token is not a valid header")?;
+            value.set_sensitive(true);
+            request = request.header(http::header::AUTHORIZATION, value);
+        }
+        let request = request
+            .body(String::new())
+            .map_err(|_| format!("not a valid URL: {}", strip_query(url)))?;
+        self.runtime.block_on(async {
+            let response =
+                tokio::time::timeout(Duration::from_secs(90), self.client.execute(request))
+                    .await
+                    .map_err(|_| format!("{}: no answer within 90 s", host(url)))?
+                    .map_err(|e| {
+                        format!("cannot reach {}: {}", host(url), first_line(&e.to_string()))
+                    })?;
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let status = response.status().as_u16();
+            let digest = header("docker-content-digest");
+            let authenticate = header("www-authenticate");
+            let body = if method == "GET" {
+                self.client.body_to_string(response).await.ok()
+            } else {
+                None
+            };
+            Ok(Answer {
+                status,
+                digest,
+                authenticate,
+                body,
+            })
+        })
+    }
+}
+
+struct Answer {
+    status: u16,
+    digest: Option<String>,
+    authenticate: Option<String>,
+    body: Option<String>,
+}
+
+pub fn is_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:")
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn query_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A URL without its query (which can hold a token request's parameters).
+fn strip_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
+fn host(url: &str) -> &str {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_hub_defaults() {
+        let at = |r: &str| locate(&ImageRef::parse(r), None);
+        assert_eq!(
+            at("alpine:3.20"),
+            Location {
+                base: "https://registry-1.docker.io".into(),
+                repository: "library/alpine".into()
+            }
+        );
+        assert_eq!(at("bitnami/redis:7").repository, "bitnami/redis");
+        assert_eq!(at("docker.io/alpine:3").repository, "library/alpine");
+        assert_eq!(at("ghcr.io/acme/app:1").base, "https://ghcr.io");
+        assert_eq!(at("localhost:5000/app:1").base, "https://localhost:5000");
+        assert_eq!(
+            locate(
+                &ImageRef::parse("ghcr.io/acme/app:1"),
+                Some("http://127.0.0.1:9/")
+            ),
+            Location {
+                base: "http://127.0.0.1:9".into(),
+                repository: "acme/app".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bearer_challenges() {
+        let c = challenge(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push""#,
+        )
+        .unwrap();
+        assert_eq!(c["realm"], "https://auth.docker.io/token");
+        assert_eq!(c["service"], "registry.docker.io");
+        assert_eq!(c["scope"], "repository:library/alpine:pull,push");
+        let c = challenge(r#"Bearer realm="https://ghcr.io/token", service="ghcr.io""#).unwrap();
+        assert_eq!(c["service"], "ghcr.io");
+        assert!(challenge(r#"Basic realm="x""#).is_none());
+    }
+
+    #[test]
+    fn digests() {
+        assert!(is_digest(&format!("sha256:{}", "a".repeat(64))));
+        assert!(!is_digest("sha256:abc"));
+        assert!(!is_digest(&"a".repeat(71)));
+    }
+}
