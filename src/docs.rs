@@ -9,11 +9,17 @@ use serde_json::json;
 use crate::rules::{ALL, Rule};
 
 fn kinds(rule: &Rule) -> String {
-    rule.kinds
+    let kinds = rule
+        .kinds
         .iter()
         .map(|k| k.name())
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if rule.online {
+        kinds + " (with `scan --online`)"
+    } else {
+        kinds
+    }
 }
 
 pub fn explain(rule: &Rule) -> String {
@@ -48,10 +54,11 @@ pub fn table() -> String {
     for rule in ALL {
         let _ = writeln!(
             out,
-            "{:<width$}  {:<7}  {}",
+            "{:<width$}  {:<7}  {}{}",
             rule.id,
             rule.level.as_str(),
-            rule.summary
+            rule.summary,
+            if rule.online { " (--online)" } else { "" }
         );
     }
     out
@@ -68,6 +75,7 @@ pub fn json() -> String {
                 "kinds": r.kinds,
                 "tags": r.tags,
                 "security_severity": r.security_severity,
+                "online": r.online,
                 "options": r.options.iter().map(|(n, d)| json!({"name": n, "description": d})).collect::<Vec<_>>(),
                 "docs": r.docs(),
             })

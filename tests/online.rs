@@ -272,3 +272,29 @@ async fn offline_scans_make_no_request_and_list_no_online_rule() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn human_output_names_the_fix() {
+    let server = MockServer::start().await;
+    ok(
+        &server,
+        "/repos/actions/checkout/commits/v4",
+        json!({"sha": CHECKOUT}),
+    )
+    .await;
+    not_found_otherwise(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        &workflow(&["actions/checkout@v4"]),
+    );
+    let out = scan(dir.path(), &server, &["--color", "never"]).await;
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "= fix: Pin `actions/checkout` to {CHECKOUT}, the commit `v4` names now"
+        )),
+        "{stdout}"
+    );
+}

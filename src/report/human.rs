@@ -107,6 +107,15 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
                 paint.bold("help:")
             )?;
         }
+        if let Some(fix) = &finding.fix {
+            writeln!(
+                out,
+                "{pad} {} {} {}",
+                paint.frame("="),
+                paint.bold("fix:"),
+                fix.description
+            )?;
+        }
         writeln!(out)?;
     }
     if cx.quiet {
