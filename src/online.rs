@@ -49,7 +49,7 @@ pub struct RefFacts {
     pub commit: Option<String>,
 }
 
-/// Tags and branches of a repository (the first 100 of each) and its default branch.
+/// Tags and branches of a repository (the first 300 of each) and its default branch.
 #[derive(Clone, Debug, Default)]
 pub struct RepoFacts {
     pub default_branch: Option<String>,
@@ -83,6 +83,11 @@ pub struct Advisory {
     pub vulnerable_range: String,
     pub first_patched: Option<String>,
 }
+
+/// Pages of 100 tags or branches read per repository.
+const LIST_PAGES: u32 = 3;
+/// Release branches a pinned commit is compared with, at most.
+const RELEASE_BRANCHES: usize = 5;
 
 /// The answer of one request: the JSON, `None` for "not found", or an error already recorded.
 type Answer = Result<Option<Value>, ()>;
@@ -243,29 +248,33 @@ impl Online {
             let repo = self
                 .get(&format!("/repos/{repository}"), repository)
                 .ok()??;
-            let tags = self
-                .get(
-                    &format!("/repos/{repository}/tags?per_page=100"),
-                    repository,
-                )
-                .ok()?;
-            let branches = self
-                .get(
-                    &format!("/repos/{repository}/branches?per_page=100"),
-                    repository,
-                )
-                .ok()?;
             Some(Arc::new(RepoFacts {
                 default_branch: repo["default_branch"].as_str().map(str::to_string),
-                tags: heads(tags.as_ref()),
-                branches: heads(branches.as_ref()),
+                tags: self.list(repository, "tags")?,
+                branches: self.list(repository, "branches")?,
             }))
         })
     }
 
-    /// Whether `commit` is in the history of `repository`: the head of one of its first 100
-    /// tags or branches, or an ancestor of its default branch or of `tag` (the version a
-    /// comment names). `None` when GitHub could not be asked.
+    /// `(name, commit)` of the tags or branches of `repository`, up to `LIST_PAGES` pages.
+    fn list(&self, repository: &str, what: &str) -> Option<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for page in 1..=LIST_PAGES {
+            let route = format!("/repos/{repository}/{what}?per_page=100&page={page}");
+            let answer = self.get(&route, repository).ok()?;
+            let items = heads(answer.as_ref());
+            let full = items.len() == 100;
+            out.extend(items);
+            if !full {
+                break;
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether `commit` is in the history of `repository`: the head of one of its first 300
+    /// tags or branches, or an ancestor of its default branch, of `tag` (the version a comment
+    /// names) or of a release branch. `None` when GitHub could not be asked.
     pub fn membership(
         &self,
         repository: &str,
@@ -293,12 +302,23 @@ impl Online {
             if !exists {
                 return Some(Membership::Missing);
             }
+            // Ancestry: the default branch, the tag the comment names, and release branches
+            // (`releases/v3`, `v2`), where older major versions live on.
             let mut bases: Vec<&str> = facts.default_branch.as_deref().into_iter().collect();
-            if let Some(tag) = tag
-                && facts.tags.iter().any(|(name, _)| name == tag)
-            {
-                bases.push(tag);
-            }
+            bases.extend(tag);
+            bases.extend(
+                facts
+                    .branches
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .filter(|name| {
+                        name.starts_with("release")
+                            || (name.starts_with('v')
+                                && name[1..].starts_with(|c: char| c.is_ascii_digit()))
+                    })
+                    .take(RELEASE_BRANCHES),
+            );
+            bases.dedup();
             for base in bases {
                 let route = format!(
                     "/repos/{repository}/compare/{}...{commit}",

@@ -7,9 +7,10 @@ declare_rule! {
     /// ## What it does
     /// With `scan --online`: flags `uses: owner/repo@<sha>` whose commit is not in the history
     /// of `owner/repo`. A commit counts as the repository's when it is the head of one of its
-    /// first 100 tags or branches, or an ancestor of its default branch or of the tag a trailing
-    /// comment names (`@<sha> # v4.2.2`). A commit GitHub does not know at all is reported too.
-    /// One set of lookups per distinct action and commit.
+    /// first 300 tags or branches, or an ancestor of its default branch, of the tag a trailing
+    /// comment names (`@<sha> # v4.2.2`) or of one of its first five release branches
+    /// (`releases/…`, `v2`, …). A commit GitHub does not know at all is reported too. One set of
+    /// lookups per distinct action and commit; the tag and branch lists once per repository.
     ///
     /// ## Why is this bad?
     /// GitHub stores the commits of a repository and all its forks together, and serves any of
