@@ -319,6 +319,7 @@ mod tests {
         assert_eq!(a.format, Format::Github);
         assert_eq!(a.sarif, Some(PathBuf::from("portcullis.sarif")));
         assert!(a.fail_on.is_none() && a.new_since.is_none() && a.summary.is_none());
+        assert!(!a.online);
     }
 
     #[test]
@@ -330,9 +331,15 @@ mod tests {
             ("INPUT_CATEGORY", "api"),
             ("INPUT_CONFIG", "ci/portcullis.toml"),
             ("INPUT_BASELINE", ".portcullis-baseline.json"),
+            ("INPUT_ONLINE", "true"),
+            ("INPUT_TOKEN", "ghs_token"),
+            ("GITHUB_API_URL", "https://ghe.example/api/v3"),
             ("GITHUB_STEP_SUMMARY", "/tmp/summary"),
         ])
         .unwrap();
+        assert!(a.online);
+        assert_eq!(a.token.as_deref(), Some("ghs_token"));
+        assert_eq!(a.api_url, "https://ghe.example/api/v3");
         assert_eq!(
             a.paths,
             vec![PathBuf::from("services/api"), PathBuf::from("services/web")]

@@ -99,6 +99,23 @@ pub fn render_findings(report: &Report, rule: Option<&str>) -> String {
             f.level.as_str(),
             f.message
         ));
+        if let Some(fix) = &f.fix {
+            let edits: Vec<String> = fix
+                .replacements
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}:{}-{}:{} {:?}",
+                        r.start.line, r.start.column, r.end.line, r.end.column, r.text
+                    )
+                })
+                .collect();
+            out.push_str(&format!(
+                "  fix: {}: {}\n",
+                fix.description,
+                edits.join("; ")
+            ));
+        }
     }
     out
 }

@@ -11,6 +11,8 @@ declare_rule! {
     /// comment names (`@<sha> # v4.2.2`) or of one of its first five release branches
     /// (`releases/…`, `v2`, …). A commit GitHub does not know at all is reported too. One set of
     /// lookups per distinct action and commit; the tag and branch lists once per repository.
+    /// When a trailing comment names a tag of the repository, the finding carries a fix that
+    /// pins that tag's commit.
     ///
     /// ## Why is this bad?
     /// GitHub stores the commits of a repository and all its forks together, and serves any of
@@ -70,9 +72,21 @@ fn check(doc: &Document, cx: &mut Context) {
             ),
             Some(Membership::Reachable) | None => continue,
         };
-        cx.report(u.ref_span, message).help(format!(
+        // The comment names a release the repository has: its commit is what was meant.
+        let fix = u.comment_version.and_then(|version| {
+            let facts = online.repository(&u.repository)?;
+            let (tag, commit) = facts.tags.iter().find(|(name, _)| name == version)?;
+            Some((
+                format!("Pin `{}` to {commit}, the commit of {tag}", u.target),
+                u.pin_edits(commit, tag),
+            ))
+        });
+        let draft = cx.report(u.ref_span, message).help(format!(
             "pin the commit of one of the repository's own releases: `{}@<40-hex-sha> # vX.Y.Z`, and find out who changed the pin",
             u.target
         ));
+        if let Some((description, edits)) = fix {
+            draft.fix(description, edits);
+        }
     }
 }

@@ -14,6 +14,8 @@ declare_rule! {
     ///
     /// The level follows the advisory: `error` for critical and high, `warning` for moderate,
     /// `note` for low. One advisory lookup per repository, one ref lookup per action and ref.
+    /// When the repository has a tag for the first patched version, the finding carries a fix
+    /// that pins its commit (and updates or adds the version comment).
     ///
     /// ## Why is this bad?
     /// A published advisory means the flaw is public, and so is how to exploit it: the
@@ -134,16 +136,38 @@ fn check(doc: &Document, cx: &mut Context) {
             None => "no patched version is published for every advisory: replace the action, or remove it"
                 .to_string(),
         };
-        cx.report(
-            u.ref_span,
-            format!(
-                "`{}@{reference}`{shown} is affected by {} ({} severity, versions {}): {summary}{others}",
-                u.target, worst.id, worst.severity, worst.vulnerable_range
-            ),
-        )
-        .level(level)
-        .help(help);
+        // The first patched release's tag, when the repository has one: pin its commit.
+        let fix = fixed.and_then(|fixed| {
+            let wanted = version(fixed)?;
+            let facts = online.repository(&u.repository)?;
+            let (tag, commit) = facts
+                .tags
+                .iter()
+                .find(|(name, _)| version(name).is_some_and(|v| compare_eq(&v, &wanted)))?;
+            Some((
+                format!("Pin `{}` to {commit}, the commit of {tag}", u.target),
+                u.pin_edits(commit, tag),
+            ))
+        });
+        let draft = cx
+            .report(
+                u.ref_span,
+                format!(
+                    "`{}@{reference}`{shown} is affected by {} ({} severity, versions {}): {summary}{others}",
+                    u.target, worst.id, worst.severity, worst.vulnerable_range
+                ),
+            )
+            .level(level)
+            .help(help);
+        if let Some((description, edits)) = fix {
+            draft.fix(description, edits);
+        }
     }
+}
+
+/// `4.2` and `4.2.0` name the same version.
+fn compare_eq(a: &[u64], b: &[u64]) -> bool {
+    (0..a.len().max(b.len())).all(|i| a.get(i).unwrap_or(&0) == b.get(i).unwrap_or(&0))
 }
 
 fn severity_rank(severity: &str) -> u8 {

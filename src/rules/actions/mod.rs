@@ -24,8 +24,30 @@ pub struct ActionUse<'a> {
     pub ref_span: Span,
     /// The `uses:` value node.
     pub value: &'a Node,
-    /// The version a trailing comment names (`@<sha> # v4.2.2`), if any.
+    /// The version a trailing comment names (`@<sha> # v4.2.2`), if any, and where.
     pub comment_version: Option<&'a str>,
+    pub comment_span: Option<Span>,
+    /// Nothing but blanks follows the value on its line (a version comment can be added).
+    pub ends_line: bool,
+}
+
+impl ActionUse<'_> {
+    /// Edits that pin this `uses:` to `commit` and name `version` in the comment: the ref is
+    /// replaced, a version comment updated, or one added when the line has no comment.
+    pub fn pin_edits(&self, commit: &str, version: &str) -> Vec<(Span, String)> {
+        let mut edits = vec![(self.ref_span, commit.to_string())];
+        if let Some(span) = self.comment_span {
+            if self.comment_version != Some(version) {
+                edits.push((span, version.to_string()));
+            }
+        } else if self.ends_line {
+            edits.push((
+                Span::empty(self.value.span.end as usize),
+                format!(" # {version}"),
+            ));
+        }
+        edits
+    }
 }
 
 /// The remote actions and reusable workflows of a workflow or action; local actions
@@ -61,25 +83,35 @@ pub fn action_uses<'a>(doc: &'a Document, cx: &Context<'a>) -> Vec<ActionUse<'a>
             None => (trimmed, None, value.subspan(source, 0..text.len())),
         };
         let repository = target.split('/').take(2).collect::<Vec<_>>().join("/");
+        let end = value.span.end as usize;
+        let rest = &source[end..];
+        let line_rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        let comment = comment_after(source, value.span);
         out.push(ActionUse {
             target,
             repository,
             reference,
             ref_span,
             value,
-            comment_version: comment_after(source, value.span),
+            comment_version: comment.map(|(word, _)| word),
+            comment_span: comment.map(|(_, span)| span),
+            ends_line: line_rest.trim().is_empty(),
         });
     }
     out
 }
 
-/// The first word of a comment on the rest of the line after `span`.
-fn comment_after(source: &str, span: Span) -> Option<&str> {
-    let rest = &source[span.end as usize..];
-    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+/// The first word of a comment on the rest of the line after `span`, when it names a version,
+/// and where it is.
+fn comment_after(source: &str, span: Span) -> Option<(&str, Span)> {
+    let start = span.end as usize;
+    let rest = &source[start..];
+    let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
     let comment = line.trim_start().strip_prefix('#')?;
-    comment
-        .split_whitespace()
-        .next()
-        .filter(|word| word.chars().any(|c| c.is_ascii_digit()))
+    let word = comment.split_whitespace().next()?;
+    if !word.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let offset = start + line.len() - comment.len() + (comment.len() - comment.trim_start().len());
+    Some((word, Span::new(offset, offset + word.len())))
 }

@@ -1,8 +1,7 @@
-use super::{ActionUse, action_uses};
+use super::action_uses;
 use crate::online::is_commit_sha;
 use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
-use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
@@ -99,7 +98,15 @@ fn check(doc: &Document, cx: &mut Context) {
             .and_then(|online| online.reference(&u.repository, reference))
             .filter(|facts| !(facts.is_branch && facts.is_tag))
             .and_then(|facts| facts.commit)
-            .map(|commit| pin_fix(cx, &u, reference, commit));
+            .map(|commit| {
+                (
+                    format!(
+                        "Pin `{}` to {commit}, the commit `{reference}` names now",
+                        u.target
+                    ),
+                    u.pin_edits(&commit, reference),
+                )
+            });
         let target = u.target;
         let draft = cx
             .report(
@@ -115,27 +122,6 @@ fn check(doc: &Document, cx: &mut Context) {
             draft.fix(description, edits);
         }
     }
-}
-
-/// Replace the ref with `commit`, and keep the ref as a comment when the line has none.
-fn pin_fix(
-    cx: &Context,
-    u: &ActionUse,
-    reference: &str,
-    commit: String,
-) -> (String, Vec<(Span, String)>) {
-    let description = format!(
-        "Pin `{}` to {commit}, the commit `{reference}` names now",
-        u.target
-    );
-    let mut edits = vec![(u.ref_span, commit)];
-    let end = u.value.span.end as usize;
-    let rest = &cx.file.text[end..];
-    let line_rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    if line_rest.trim().is_empty() {
-        edits.push((Span::empty(end), format!(" # {reference}")));
-    }
-    (description, edits)
 }
 
 /// `actions/*` matches every repository of `actions`; `org/repo` matches that one.
