@@ -24,6 +24,23 @@ async fn fix(dir: &std::path::Path, server: &MockServer, extra: &[&str]) -> Outp
         .unwrap()
 }
 
+/// `path:line` of the findings of `rules` in a scan of `dir`.
+fn findings_of(dir: &std::path::Path, rules: &[&str]) -> Vec<String> {
+    let scan = bin()
+        .current_dir(dir)
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.iter().any(|r| f["rule"] == *r))
+        .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["start"]["line"]))
+        .collect()
+}
+
 #[tokio::test]
 async fn pins_each_distinct_action_once_and_keeps_the_ref_as_a_comment() {
     let server = MockServer::start().await;
@@ -82,20 +99,10 @@ async fn pins_each_distinct_action_once_and_keeps_the_ref_as_a_comment() {
     );
 
     // The fixed file no longer has unpinned checkouts for the scanner.
-    let scan = bin()
-        .current_dir(dir.path())
-        .args(["scan", "--format", "json", "--fail-on", "never"])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
-    let unpinned: Vec<u64> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "unpinned-action")
-        .map(|f| f["start"]["line"].as_u64().unwrap())
-        .collect();
-    assert_eq!(unpinned, [8]);
+    assert_eq!(
+        findings_of(dir.path(), &["unpinned-action"]),
+        [".github/workflows/ci.yml:8"]
+    );
 }
 
 const ALPINE: &str = "sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d";
@@ -230,20 +237,10 @@ async fn pins_images_to_their_digest_through_the_registry_api() {
     let fixed = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
     assert!(fixed.contains(&format!("image: \"alpine:3.20@{ALPINE}\"   # base\n")));
     // Once pinned, the scanner has no unpinned image left but the ones it was told about.
-    let scan = bin()
-        .current_dir(dir.path())
-        .args(["scan", "--format", "json", "--fail-on", "never"])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
-    let unpinned: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "unpinned-image" || f["rule"] == "latest-tag")
-        .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["start"]["line"]))
-        .collect();
-    assert_eq!(unpinned, ["Dockerfile:4", "Dockerfile:5", "Dockerfile:6"]);
+    assert_eq!(
+        findings_of(dir.path(), &["unpinned-image", "latest-tag"]),
+        ["Dockerfile:4", "Dockerfile:5", "Dockerfile:6"]
+    );
     // Each distinct image asked once per run (the `expect`s are checked on drop).
     drop(registry);
 }

@@ -57,8 +57,8 @@ fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).to_string()
 }
 
-#[tokio::test]
-async fn sarif_carries_the_pin_as_a_fix_and_stays_valid() {
+/// A GitHub where `actions/checkout@v4` is a tag naming `CHECKOUT`, and nothing else exists.
+async fn checkout_v4() -> MockServer {
     let server = MockServer::start().await;
     ok(
         &server,
@@ -73,6 +73,12 @@ async fn sarif_carries_the_pin_as_a_fix_and_stays_valid() {
     )
     .await;
     not_found_otherwise(&server).await;
+    server
+}
+
+#[tokio::test]
+async fn sarif_carries_the_pin_as_a_fix_and_stays_valid() {
+    let server = checkout_v4().await;
 
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -275,14 +281,7 @@ async fn offline_scans_make_no_request_and_list_no_online_rule() {
 
 #[tokio::test]
 async fn human_output_names_the_fix() {
-    let server = MockServer::start().await;
-    ok(
-        &server,
-        "/repos/actions/checkout/commits/v4",
-        json!({"sha": CHECKOUT}),
-    )
-    .await;
-    not_found_otherwise(&server).await;
+    let server = checkout_v4().await;
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
