@@ -522,6 +522,19 @@ mod tests {
         assert!(!in_range(&[2, 0, 0], ""));
     }
 
+    proptest::proptest! {
+        // Versions and ranges come from tags and advisories: no text may make them panic.
+        #[test]
+        fn any_version_and_range_are_read_or_refused(
+            v in "[vV]?[0-9.+-]{0,12}",
+            range in "[<>=, 0-9.]{0,24}",
+        ) {
+            if let Some(numbers) = version(&v) {
+                let _ = in_range(&numbers, &range);
+            }
+        }
+    }
+
     #[test]
     fn the_most_precise_tag_names_the_version() {
         let sha = "a".repeat(40);

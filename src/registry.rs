@@ -309,6 +309,14 @@ mod tests {
         assert!(challenge(r#"Basic realm="x""#).is_none());
     }
 
+    proptest::proptest! {
+        // The challenge comes from a server: no header may make the parser panic or loop.
+        #[test]
+        fn any_challenge_is_parsed_or_refused(header in "Bearer [a-z=\",: ]{0,40}") {
+            let _ = challenge(&header);
+        }
+    }
+
     #[test]
     fn digests() {
         assert!(is_digest(&format!("sha256:{}", "a".repeat(64))));
