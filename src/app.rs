@@ -122,6 +122,11 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             .clone()
             .or_else(|| std::env::var("GITHUB_TOKEN").ok())
             .filter(|t| !t.is_empty());
+        if token.is_none() {
+            eprintln!(
+                "notice: --online without a token (GITHUB_TOKEN): GitHub allows 60 requests an hour"
+            );
+        }
         match crate::online::Online::new(&args.api_url, token.as_deref()) {
             Ok(online) => Some(std::sync::Arc::new(online)),
             Err(e) => {

@@ -251,6 +251,15 @@ async fn other_errors_name_the_repository_and_the_scan_goes_on() {
         stderr.contains("warning: online checks: acme/deploy: GitHub answered 500"),
         "{stderr}"
     );
+    // In the Action's annotations too, not only in the log.
+    let out = scan(dir.path(), &server, &["--format", "github"]).await;
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "::warning title=portcullis::online checks: acme/deploy: GitHub answered 500"
+        ),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]

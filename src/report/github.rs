@@ -1,4 +1,5 @@
-//! GitHub Actions workflow commands: one annotation per finding.
+//! GitHub Actions workflow commands: one annotation per finding, and one per run-level warning
+//! (what `--online` could not check), which would otherwise only be in the log.
 
 use std::io::{self, Write};
 
@@ -28,6 +29,15 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
             escape_property(&format!("portcullis {}: {}", f.rule.id, f.rule.summary)),
             escape_data(&message)
         )?;
+    }
+    for note in &report.notifications {
+        if note.level == Level::Warning {
+            writeln!(
+                out,
+                "::warning title=portcullis::{}",
+                escape_data(&note.message)
+            )?;
+        }
     }
     Ok(())
 }
