@@ -153,6 +153,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         secrets_scope: None,
         color: ColorChoice::Never,
         online: flag(env, "online", false)?,
+        registry_mirror: None,
         api_url: value(env, "GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
         token: input("token"),
     })

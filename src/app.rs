@@ -127,7 +127,11 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
                 "notice: --online without a token (GITHUB_TOKEN): GitHub allows 60 requests an hour"
             );
         }
-        match crate::online::Online::new(&args.api_url, token.as_deref()) {
+        match crate::online::Online::new(
+            &args.api_url,
+            token.as_deref(),
+            args.registry_mirror.as_deref(),
+        ) {
             Ok(online) => Some(std::sync::Arc::new(online)),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -147,7 +151,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     let mut report = scan(&options);
     if let Some(online) = &options.online {
         for note in online.notes() {
-            eprintln!("warning: {}", note.message);
+            eprintln!("{}: {}", note.level.as_str(), note.message);
         }
     }
 

@@ -99,8 +99,9 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Also run the rules that ask the GitHub API (impostor-commit, ref-confusion,
-    /// known-vulnerable-action) and add pin fixes to SARIF. Token from GITHUB_TOKEN (without
-    /// one GitHub allows 60 requests an hour).
+    /// known-vulnerable-action), and add pin fixes to SARIF: the commit an action's ref names
+    /// (GitHub) and the digest an image's tag names (its registry, anonymously). Token from
+    /// GITHUB_TOKEN (without one GitHub allows 60 requests an hour).
     #[arg(long)]
     pub online: bool,
     /// GitHub API endpoint for `--online` (GitHub Enterprise Server: `https://HOST/api/v3`).
@@ -111,6 +112,10 @@ pub struct ScanArgs {
         hide_env_values = true
     )]
     pub api_url: String,
+    /// With `--online`: ask this registry mirror for image digests instead of each image's
+    /// registry.
+    #[arg(long, value_name = "URL")]
+    pub registry_mirror: Option<String>,
     /// The token for `--online` when it does not come from GITHUB_TOKEN (the Action's `token`).
     #[arg(skip)]
     pub token: Option<String>,

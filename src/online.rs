@@ -105,6 +105,13 @@ pub struct Online {
     repos: Cache<String, Option<Arc<RepoFacts>>>,
     membership: Cache<(String, String, Option<String>), Option<Membership>>,
     advisories: Cache<String, Option<Arc<Vec<Advisory>>>>,
+    /// Image digests for fixes, from the images' registries (made when first needed; one at a
+    /// time, as images are few).
+    registries: Mutex<Option<crate::registry::Registries>>,
+    registry_mirror: Option<String>,
+    digests: Cache<String, Option<String>>,
+    /// Images whose digest could not be had: their findings just carry no fix.
+    unresolved_images: Mutex<BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Online {
@@ -116,7 +123,11 @@ impl std::fmt::Debug for Online {
 impl Online {
     /// A client for `api_url`, with `token` when there is one (anonymous clients get 60
     /// requests an hour, which a rate-limit note then reports).
-    pub fn new(api_url: &str, token: Option<&str>) -> Result<Online, String> {
+    pub fn new(
+        api_url: &str,
+        token: Option<&str>,
+        registry_mirror: Option<&str>,
+    ) -> Result<Online, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -137,6 +148,35 @@ impl Online {
             repos: Cache::new(),
             membership: Cache::new(),
             advisories: Cache::new(),
+            registries: Mutex::new(None),
+            registry_mirror: registry_mirror.map(str::to_string),
+            digests: Cache::new(),
+            unresolved_images: Mutex::new(BTreeSet::new()),
+        })
+    }
+
+    /// The `sha256:…` digest the tagged image `reference` names now, from its registry; `None`
+    /// (and a note) when the registry cannot tell.
+    pub fn image_digest(&self, reference: &str) -> Option<String> {
+        self.digests.get_or(reference.to_string(), || {
+            let mut registries = self.registries.lock().unwrap_or_else(|e| e.into_inner());
+            if registries.is_none() {
+                *registries = Some(
+                    crate::registry::Registries::new(self.registry_mirror.as_deref())
+                        .map_err(|e| self.problem(e))
+                        .ok()?,
+                );
+            }
+            match registries.as_mut()?.digest(reference) {
+                Ok(digest) => Some(digest),
+                Err(e) => {
+                    self.unresolved_images
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(format!("{reference}: {e}"));
+                    None
+                }
+            }
         })
     }
 
@@ -153,6 +193,17 @@ impl Online {
                 path: None,
             })
             .collect();
+        notes.extend(
+            self.unresolved_images
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .map(|problem| Notification {
+                    level: Level::Note,
+                    message: format!("online checks: no digest for {problem}"),
+                    path: None,
+                }),
+        );
         let skipped = self.skipped.load(Ordering::Relaxed);
         if skipped > 0 {
             notes.push(Notification {

@@ -306,3 +306,67 @@ async fn human_output_names_the_fix() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn online_sarif_pins_images_with_the_digest_their_registry_names() {
+    let digest = "sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d";
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .and(path("/v2/library/postgres/manifests/17"))
+        .respond_with(ResponseTemplate::new(200).insert_header("docker-content-digest", digest))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path("/v2/acme/private/manifests/1.0"))
+        .respond_with(
+            ResponseTemplate::new(401).insert_header("www-authenticate", "Basic realm=\"x\""),
+        )
+        .mount(&server)
+        .await;
+    not_found_otherwise(&server).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: postgres:17\n  b:\n    image: \"postgres:17\" # same\n  c:\n    image: ghcr.io/acme/private:1.0\n",
+    );
+    let out = scan(
+        dir.path(),
+        &server,
+        &["--format", "sarif", "--registry-mirror", &server.uri()],
+    )
+    .await;
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(common::sarif_errors(&sarif).is_empty());
+    let fixes: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "unpinned-image")
+        .map(|r| {
+            let replacement = &r["fixes"][0]["artifactChanges"][0]["replacements"][0];
+            format!(
+                "{}:{} {}",
+                replacement["deletedRegion"]["startLine"],
+                replacement["deletedRegion"]["startColumn"],
+                replacement["insertedContent"]["text"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            format!("3:23 \"@{digest}\""),
+            format!("5:24 \"@{digest}\""),
+            "null:null null".to_string()
+        ]
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("note: online checks: no digest for ghcr.io/acme/private:1.0"),
+        "{stderr}"
+    );
+    drop(server);
+}

@@ -20,7 +20,9 @@ pub fn scan_dir(dir: &Path) -> Report {
     };
     let fake = FakeGithub::from_file(&dir.join("github-api.json"));
     let online = fake.as_ref().map(|f| {
-        std::sync::Arc::new(portcullis::online::Online::new(&f.uri(), Some("fake-token")).unwrap())
+        std::sync::Arc::new(
+            portcullis::online::Online::new(&f.uri(), Some("fake-token"), Some(&f.uri())).unwrap(),
+        )
     });
     scan(&ScanOptions {
         roots: vec![dir.to_path_buf()],

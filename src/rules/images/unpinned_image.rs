@@ -2,6 +2,7 @@ use super::sites;
 use crate::parse::Document;
 use crate::parse::image::ImageRef;
 use crate::rules::{Context, declare_rule};
+use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
@@ -10,6 +11,9 @@ declare_rule! {
     /// compose `image:`; workflow `container:`, `services:` and `docker://` steps).
     ///
     /// A reference with no tag or with `latest` is reported by `latest-tag` only, never by both.
+    ///
+    /// With `scan --online`, the digest each tag names now is asked of the image's registry
+    /// (anonymously, once per reference) and SARIF carries `@sha256:…` as a fix.
     ///
     /// ## Why is this bad?
     /// A tag is a movable name: the publisher (or whoever takes over their account) can point
@@ -51,17 +55,32 @@ fn check(doc: &Document, cx: &mut Context) {
         if tag == "latest" {
             continue;
         }
-        cx.report(
-            site.span,
-            format!(
-                "Image `{}` ({}) is pinned by tag only; the tag can be moved to other content",
-                site.image, site.place
-            ),
-        )
-        .help(format!(
-            "pin the digest too: `{}:{tag}@sha256:<digest>` (`docker buildx imagetools inspect {}:{tag}` shows it)",
-            image.name(),
-            image.name()
-        ));
+        // Online, the digest the tag names now is the fix (for a reference written as is).
+        let digest = match &cx.project.online {
+            Some(online) if site.verbatim => online.image_digest(&site.image),
+            _ => None,
+        };
+        let draft = cx
+            .report(
+                site.span,
+                format!(
+                    "Image `{}` ({}) is pinned by tag only; the tag can be moved to other content",
+                    site.image, site.place
+                ),
+            )
+            .help(format!(
+                "pin the digest too: `{}:{tag}@sha256:<digest>` (`docker buildx imagetools inspect {}:{tag}` shows it)",
+                image.name(),
+                image.name()
+            ));
+        if let Some(digest) = digest {
+            draft.fix(
+                format!(
+                    "Pin `{}` to {digest}, the digest its tag names now",
+                    site.image
+                ),
+                vec![(Span::empty(site.span.end as usize), format!("@{digest}"))],
+            );
+        }
     }
 }
