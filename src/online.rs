@@ -1,6 +1,7 @@
 //! What `scan --online` asks GitHub about the actions a workflow uses: which refs are branches
 //! and tags, which commit a ref names, whether a pinned commit belongs to the repository, and
-//! which versions have security advisories.
+//! which versions have security advisories; and, for fixes, what digest an image tag names now
+//! (asked of the image's registry through `registry`).
 //!
 //! Every answer is cached: one lookup per distinct `repository@ref` (and per repository for its
 //! tags, branches and advisories), however many files use it and whichever rule asks first.
