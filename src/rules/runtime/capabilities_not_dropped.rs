@@ -1,5 +1,5 @@
 use super::dangerous_capability::normalise;
-use super::{Values, strings};
+use super::{check_services, strings};
 use crate::parse::{Document, compose};
 use crate::rules::{Context, declare_rule};
 
@@ -40,20 +40,15 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Compose(root) = doc else { return };
-    // An override file only adds to its base: what is missing is the base file's to report.
-    let partial = super::is_override_file(cx.path);
-    let values = Values::new(cx);
-    let mut reports = Vec::new();
-    for service in &compose::services(root) {
-        let elsewhere = super::Elsewhere::new(cx, service, &values);
+    let help = "add `cap_drop: [ALL]` and `cap_add` back only what the service needs (often nothing, or `NET_BIND_SERVICE`)";
+    check_services(doc, cx, help, |service, scope, reports| {
         let drops_all = |s: &crate::parse::yaml::Node| {
             compose::list(s.get("cap_drop"))
                 .iter()
                 .any(|n| n.as_str().is_some_and(|c| normalise(c) == "ALL"))
         };
         match service.entry("cap_drop") {
-            None if partial || elsewhere.sets(drops_all) => {}
+            None if scope.partial || scope.elsewhere.sets(drops_all) => {}
             None => reports.push((
                 service.key.span,
                 format!(
@@ -62,7 +57,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 ),
             )),
             Some(entry) => {
-                let all = strings(&values, Some(&entry.value))
+                let all = strings(scope.values, Some(&entry.value))
                     .iter()
                     .any(|(_, c)| normalise(c) == "ALL");
                 if !all {
@@ -76,10 +71,5 @@ fn check(doc: &Document, cx: &mut Context) {
                 }
             }
         }
-    }
-    values.finish(cx);
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("add `cap_drop: [ALL]` and `cap_add` back only what the service needs (often nothing, or `NET_BIND_SERVICE`)");
-    }
+    });
 }

@@ -1,4 +1,5 @@
-use crate::parse::{Document, compose};
+use super::check_services;
+use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -42,17 +43,15 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Compose(root) = doc else { return };
-    if super::is_override_file(cx.path) {
-        return;
-    }
-    let values = super::Values::new(cx);
-    let mut reports = Vec::new();
-    for service in &compose::services(root) {
-        let elsewhere = super::Elsewhere::new(cx, service, &values);
+    let help = "set `deploy.resources.limits` (`memory`, `cpus`, `pids`) or `mem_limit`, `cpus` and `pids_limit`";
+    check_services(doc, cx, help, |service, scope, reports| {
+        // Limits are all "missing" settings: an override file has none of its own to report.
+        if scope.partial {
+            return;
+        }
         let set = |service_keys: &[&str], limit_key: &str| {
             let check = |node: &crate::parse::yaml::Node| has_limit(node, service_keys, limit_key);
-            check(&service.node) || elsewhere.sets(check)
+            check(&service.node) || scope.elsewhere.sets(check)
         };
         let mut missing = Vec::new();
         if !set(&["mem_limit"], "memory") {
@@ -70,12 +69,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 format!("Service `{}` has no {} limit", service.name, join(&missing)),
             ));
         }
-    }
-    values.finish(cx);
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("set `deploy.resources.limits` (`memory`, `cpus`, `pids`) or `mem_limit`, `cpus` and `pids_limit`");
-    }
+    });
 }
 
 fn join(items: &[&str]) -> String {

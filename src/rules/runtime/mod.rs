@@ -378,6 +378,46 @@ const OVERRIDE_NAMES: &[&str] = &[
     "docker-compose.override.yml",
 ];
 
+/// What a rule about one service's settings knows of the service beyond its own entry.
+pub struct ServiceScope<'v, 'a> {
+    /// The file only overrides a base file: settings missing here are the base's to report.
+    pub partial: bool,
+    pub values: &'v Values<'a>,
+    /// What `compose.override.yaml` and `extends: {file}` set for the service.
+    pub elsewhere: Elsewhere,
+}
+
+/// Run `check` on every service of a compose file, then report what it collected with `help`.
+/// The skeleton of the rules that report a setting a service lacks or turns off.
+pub fn check_services(
+    doc: &crate::parse::Document,
+    cx: &mut Context,
+    help: &str,
+    mut check: impl FnMut(
+        &crate::parse::compose::Service,
+        &ServiceScope,
+        &mut Vec<(crate::source::Span, String)>,
+    ),
+) {
+    let crate::parse::Document::Compose(root) = doc else {
+        return;
+    };
+    let values = Values::new(cx);
+    let mut reports = Vec::new();
+    for service in &crate::parse::compose::services(root) {
+        let scope = ServiceScope {
+            partial: is_override_file(cx.path),
+            values: &values,
+            elsewhere: Elsewhere::new(cx, service, &values),
+        };
+        check(service, &scope, &mut reports);
+    }
+    values.finish(cx);
+    for (span, message) in reports {
+        cx.report(span, message).help(help);
+    }
+}
+
 /// An override file only adds to a base file: "missing" settings are the base file's to report.
 pub fn is_override_file(path: &std::path::Path) -> bool {
     path.file_name()

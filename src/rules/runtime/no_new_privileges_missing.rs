@@ -1,4 +1,4 @@
-use super::{Values, strings};
+use super::{check_services, strings};
 use crate::parse::{Document, compose};
 use crate::rules::{Context, declare_rule};
 
@@ -41,13 +41,8 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Compose(root) = doc else { return };
-    // An override file only adds to its base: what is missing is the base file's to report.
-    let partial = super::is_override_file(cx.path);
-    let values = Values::new(cx);
-    let mut reports = Vec::new();
-    for service in &compose::services(root) {
-        let elsewhere = super::Elsewhere::new(cx, service, &values);
+    let help = "add `no-new-privileges:true` to the service's `security_opt`";
+    check_services(doc, cx, help, |service, scope, reports| {
         let sets_it = |s: &crate::parse::yaml::Node| {
             compose::list(s.get("security_opt")).iter().any(|n| {
                 n.as_str().is_some_and(|o| {
@@ -58,24 +53,23 @@ fn check(doc: &Document, cx: &mut Context) {
                 })
             })
         };
-        if elsewhere.sets(sets_it) {
-            continue;
+        if scope.elsewhere.sets(sets_it) {
+            return;
         }
         let Some(entry) = service.entry("security_opt") else {
-            if partial {
-                continue;
+            if !scope.partial {
+                reports.push((
+                    service.key.span,
+                    format!(
+                        "Service `{}` sets no `no-new-privileges`: setuid binaries can gain root",
+                        service.name
+                    ),
+                ));
             }
-            reports.push((
-                service.key.span,
-                format!(
-                    "Service `{}` sets no `no-new-privileges`: setuid binaries can gain root",
-                    service.name
-                ),
-            ));
-            continue;
+            return;
         };
         let mut set = false;
-        for (node, opt) in strings(&values, Some(&entry.value)) {
+        for (node, opt) in strings(scope.values, Some(&entry.value)) {
             let opt = opt.trim().to_ascii_lowercase();
             match opt
                 .strip_prefix("no-new-privileges")
@@ -89,7 +83,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 _ => {}
             }
         }
-        if !set && !partial && !reports.iter().any(|(s, _)| entry.value.span.contains(*s)) {
+        if !set && !scope.partial && !reports.iter().any(|(s, _)| entry.value.span.contains(*s)) {
             reports.push((
                 entry.key.span,
                 format!(
@@ -98,10 +92,5 @@ fn check(doc: &Document, cx: &mut Context) {
                 ),
             ));
         }
-    }
-    values.finish(cx);
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("add `no-new-privileges:true` to the service's `security_opt`");
-    }
+    });
 }

@@ -1,5 +1,5 @@
-use super::{Values, entry_span};
-use crate::parse::{Document, compose};
+use super::{check_services, entry_span};
+use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -40,17 +40,14 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Compose(root) = doc else { return };
-    // An override file only adds to its base: what is missing is the base file's to report.
-    let partial = super::is_override_file(cx.path);
-    let values = Values::new(cx);
-    let mut reports = Vec::new();
-    for service in &compose::services(root) {
-        let elsewhere = super::Elsewhere::new(cx, service, &values);
+    let help =
+        "set `read_only: true` and give the paths the application writes a `tmpfs:` or a volume";
+    check_services(doc, cx, help, |service, scope, reports| {
+        let read_only = |s: &crate::parse::yaml::Node| {
+            s.get("read_only").and_then(|r| r.as_bool()) == Some(true)
+        };
         match service.entry("read_only") {
-            None if partial
-                || elsewhere
-                    .sets(|s| s.get("read_only").and_then(|r| r.as_bool()) == Some(true)) => {}
+            None if scope.partial || scope.elsewhere.sets(read_only) => {}
             None => reports.push((
                 service.key.span,
                 format!(
@@ -59,7 +56,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 ),
             )),
             Some(entry) => {
-                if values.bool(&entry.value) == Some(false) {
+                if scope.values.bool(&entry.value) == Some(false) {
                     reports.push((
                         entry_span(entry),
                         format!(
@@ -70,10 +67,5 @@ fn check(doc: &Document, cx: &mut Context) {
                 }
             }
         }
-    }
-    values.finish(cx);
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("set `read_only: true` and give the paths the application writes a `tmpfs:` or a volume");
-    }
+    });
 }
