@@ -1,4 +1,4 @@
-use super::{Values, container_options, option_tokens, strings};
+use super::{Values, container_options, flag_values, strings};
 use crate::finding::Level;
 use crate::parse::{Document, compose, workflow};
 use crate::rules::{Context, declare_rule};
@@ -92,16 +92,8 @@ fn check(doc: &Document, cx: &mut Context) {
                     let Some(text) = options.as_str() else {
                         continue;
                     };
-                    let tokens = option_tokens(text);
-                    for (i, (token, range)) in tokens.iter().enumerate() {
-                        let (cap, r) = match token.strip_prefix("--cap-add=") {
-                            Some(c) => (c.to_string(), range.start + 10..range.end),
-                            None if token == "--cap-add" => match tokens.get(i + 1) {
-                                Some((c, r)) => (c.clone(), r.clone()),
-                                None => continue,
-                            },
-                            None => continue,
-                        };
+                    for flag in flag_values(text, &["--cap-add"]) {
+                        let (cap, r) = (flag.value, flag.value_range);
                         found.push((
                             options.subspan(&cx.file.text, r),
                             normalise(&cap),

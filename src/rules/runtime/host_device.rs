@@ -1,4 +1,4 @@
-use super::{Values, container_options, option_tokens, strings};
+use super::{Values, container_options, flag_values, strings};
 use crate::parse::{Document, compose, workflow};
 use crate::rules::{Context, declare_rule};
 
@@ -93,15 +93,8 @@ fn check(doc: &Document, cx: &mut Context) {
                     let Some(text) = options.as_str() else {
                         continue;
                     };
-                    let tokens = option_tokens(text);
-                    for (i, (token, range)) in tokens.iter().enumerate() {
-                        let (flag, value, r) = match token.split_once('=') {
-                            Some((f, v)) => (f, v.to_string(), range.clone()),
-                            None => match tokens.get(i + 1) {
-                                Some((v, r)) => (token.as_str(), v.clone(), range.start..r.end),
-                                None => continue,
-                            },
-                        };
+                    for found in flag_values(text, &["--device", "--device-cgroup-rule"]) {
+                        let (flag, value, r) = (found.flag, found.value, found.whole);
                         let message = match flag {
                             "--device" => format!(
                                 "A container of job `{}` is given the host device `{}`",

@@ -1,4 +1,4 @@
-use super::{Values, container_options, entry_span, option_tokens};
+use super::{Values, container_options, entry_span, flag_values};
 use crate::parse::{Document, compose, workflow};
 use crate::rules::{Context, declare_rule};
 
@@ -81,15 +81,17 @@ fn check(doc: &Document, cx: &mut Context) {
                     let Some(text) = options.as_str() else {
                         continue;
                     };
-                    let tokens = option_tokens(text);
-                    for (i, (token, range)) in tokens.iter().enumerate() {
-                        let (flag, value, end) = match token.split_once('=') {
-                            Some((f, v)) => (f, v.to_string(), range.end),
-                            None => match tokens.get(i + 1) {
-                                Some((v, r)) => (token.as_str(), v.clone(), r.end),
-                                None => continue,
-                            },
-                        };
+                    let flags = [
+                        "--network",
+                        "--net",
+                        "--pid",
+                        "--ipc",
+                        "--userns",
+                        "--uts",
+                        "--cgroupns",
+                    ];
+                    for found in flag_values(text, &flags) {
+                        let (flag, value, whole) = (found.flag, found.value, found.whole);
                         let what = match flag {
                             "--network" | "--net" => "network",
                             "--pid" => "process",
@@ -100,7 +102,7 @@ fn check(doc: &Document, cx: &mut Context) {
                             _ => continue,
                         };
                         if value == "host" {
-                            let span = options.subspan(&cx.file.text, range.start..end);
+                            let span = options.subspan(&cx.file.text, whole);
                             reports.push((
                                 span,
                                 format!(

@@ -56,6 +56,50 @@ pub fn option_tokens(options: &str) -> Vec<(String, std::ops::Range<usize>)> {
     out
 }
 
+/// One `--flag value` or `--flag=value` of an options string.
+pub struct FlagValue {
+    pub flag: &'static str,
+    pub value: String,
+    /// Flag and value in the options string.
+    pub whole: std::ops::Range<usize>,
+    /// The value alone.
+    pub value_range: std::ops::Range<usize>,
+}
+
+/// The values given to the flags in `names`, in either form, in the order written.
+pub fn flag_values(options: &str, names: &[&'static str]) -> Vec<FlagValue> {
+    let tokens = option_tokens(options);
+    let mut out = Vec::new();
+    for (i, (token, range)) in tokens.iter().enumerate() {
+        let (name, inline) = match token.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (token.as_str(), None),
+        };
+        let Some(&flag) = names.iter().find(|n| **n == name) else {
+            continue;
+        };
+        match inline {
+            Some(value) => out.push(FlagValue {
+                flag,
+                value: value.to_string(),
+                whole: range.clone(),
+                value_range: (range.start + name.len() + 1).min(range.end)..range.end,
+            }),
+            None => {
+                if let Some((value, value_range)) = tokens.get(i + 1) {
+                    out.push(FlagValue {
+                        flag,
+                        value: value.clone(),
+                        whole: range.start..value_range.end,
+                        value_range: value_range.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The `options:` of a workflow job's container and of each of its services.
 pub fn container_options<'a>(job: &crate::parse::workflow::Job<'a>) -> Vec<&'a Node> {
     let mut out = Vec::new();
@@ -233,20 +277,9 @@ pub fn bind_sites(doc: &crate::parse::Document, cx: &Context, values: &Values) -
                     let Some(text) = options.as_str() else {
                         continue;
                     };
-                    let tokens = option_tokens(text);
-                    for (i, (token, range)) in tokens.iter().enumerate() {
-                        let (value, value_range) = match token.as_str() {
-                            "-v" | "--volume" | "--mount" => match tokens.get(i + 1) {
-                                Some((v, r)) => (v.clone(), r.clone()),
-                                None => continue,
-                            },
-                            t if t.starts_with("--volume=") || t.starts_with("--mount=") => {
-                                let eq = t.find('=').unwrap_or(0) + 1;
-                                (t[eq..].to_string(), range.start + eq..range.end)
-                            }
-                            _ => continue,
-                        };
-                        let (source, read_only) = if token.starts_with("--mount") {
+                    for found in flag_values(text, &["-v", "--volume", "--mount"]) {
+                        let (value, value_range) = (found.value, found.value_range);
+                        let (source, read_only) = if found.flag == "--mount" {
                             let fields: Vec<&str> = value.split(',').collect();
                             let source = fields.iter().find_map(|f| {
                                 f.strip_prefix("source=").or_else(|| f.strip_prefix("src="))

@@ -1,4 +1,4 @@
-use super::{Values, container_options, option_tokens, strings};
+use super::{Values, container_options, flag_values, strings};
 use crate::parse::{Document, compose, workflow};
 use crate::rules::{Context, declare_rule};
 
@@ -77,16 +77,8 @@ fn check(doc: &Document, cx: &mut Context) {
                     let Some(text) = options.as_str() else {
                         continue;
                     };
-                    let tokens = option_tokens(text);
-                    for (i, (token, range)) in tokens.iter().enumerate() {
-                        let (value, r) = match token.strip_prefix("--security-opt=") {
-                            Some(v) => (v.to_string(), range.clone()),
-                            None if token == "--security-opt" => match tokens.get(i + 1) {
-                                Some((v, r)) => (v.clone(), range.start..r.end),
-                                None => continue,
-                            },
-                            None => continue,
-                        };
+                    for found in flag_values(text, &["--security-opt"]) {
+                        let (value, r) = (found.value, found.whole);
                         if let Some(what) = disabled(&value) {
                             reports.push((
                                 options.subspan(&cx.file.text, r),
