@@ -48,7 +48,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 .any(|n| n.as_str().is_some_and(|c| normalise(c) == "ALL"))
         };
         match service.entry("cap_drop") {
-            None if scope.partial || scope.elsewhere.sets(drops_all) => {}
+            None if scope.partial || scope.set_elsewhere(drops_all) => {}
             None => reports.push((
                 service.key.span,
                 format!(

@@ -1,6 +1,6 @@
-use super::{Values, container_options, flag_values, strings};
+use super::{Values, container_flags, strings};
 use crate::finding::Level;
-use crate::parse::{Document, compose, workflow};
+use crate::parse::{Document, compose};
 use crate::rules::{Context, declare_rule};
 
 /// The capabilities Docker grants by default; adding one of them changes nothing.
@@ -87,20 +87,12 @@ fn check(doc: &Document, cx: &mut Context) {
             values.finish(cx);
         }
         Document::Workflow(root) => {
-            for job in workflow::jobs(root) {
-                for options in container_options(&job) {
-                    let Some(text) = options.as_str() else {
-                        continue;
-                    };
-                    for flag in flag_values(text, &["--cap-add"]) {
-                        let (cap, r) = (flag.value, flag.value_range);
-                        found.push((
-                            options.subspan(&cx.file.text, r),
-                            normalise(&cap),
-                            format!("a container of job `{}`", job.id),
-                        ));
-                    }
-                }
+            for flag in container_flags(root, &["--cap-add"]) {
+                found.push((
+                    flag.options.subspan(&cx.file.text, flag.found.value_range),
+                    normalise(&flag.found.value),
+                    format!("a container of job `{}`", flag.job),
+                ));
             }
         }
         _ => {}

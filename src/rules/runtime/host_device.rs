@@ -1,5 +1,5 @@
-use super::{Values, container_options, flag_values, strings};
-use crate::parse::{Document, compose, workflow};
+use super::{check_services, container_flags, strings};
+use crate::parse::{Document, compose};
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -50,72 +50,56 @@ fn broad_rule(rule: &str) -> bool {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let mut reports = Vec::new();
-    match doc {
-        Document::Compose(root) => {
-            let values = Values::new(cx);
-            for service in &compose::services(root) {
-                for item in compose::list(service.get("devices")) {
-                    let (node, device) = match item.get("source") {
-                        Some(source) => (
-                            item.entry("source").map_or(source, |e| &e.value),
-                            values.text(source),
-                        ),
-                        None => (item, values.text(item)),
-                    };
-                    let Some(device) = device else { continue };
-                    let host = device.split(':').next().unwrap_or(&device).to_string();
-                    reports.push((
-                        node.span,
-                        format!(
-                            "Service `{}` is given the host device `{host}`",
-                            service.name
-                        ),
-                    ));
-                }
-                for (node, rule) in strings(&values, service.get("device_cgroup_rules")) {
-                    if broad_rule(&rule) {
-                        reports.push((
-                            node.span,
-                            format!(
-                                "Service `{}` may create any device node (`{rule}`)",
-                                service.name
-                            ),
-                        ));
-                    }
-                }
-            }
-            values.finish(cx);
+    let help = "remove the device; if the workload needs one, map only that node and prefer read-only (`:r`) permissions";
+    check_services(doc, cx, help, |service, scope, reports| {
+        for item in compose::list(service.get("devices")) {
+            let (node, device) = match item.get("source") {
+                Some(source) => (
+                    item.entry("source").map_or(source, |e| &e.value),
+                    scope.values.text(source),
+                ),
+                None => (item, scope.values.text(item)),
+            };
+            let Some(device) = device else { continue };
+            let host = device.split(':').next().unwrap_or(&device).to_string();
+            reports.push((
+                node.span,
+                format!(
+                    "Service `{}` is given the host device `{host}`",
+                    service.name
+                ),
+            ));
         }
-        Document::Workflow(root) => {
-            for job in workflow::jobs(root) {
-                for options in container_options(&job) {
-                    let Some(text) = options.as_str() else {
-                        continue;
-                    };
-                    for found in flag_values(text, &["--device", "--device-cgroup-rule"]) {
-                        let (flag, value, r) = (found.flag, found.value, found.whole);
-                        let message = match flag {
-                            "--device" => format!(
-                                "A container of job `{}` is given the host device `{}`",
-                                job.id,
-                                value.split(':').next().unwrap_or("")
-                            ),
-                            "--device-cgroup-rule" if broad_rule(&value) => format!(
-                                "A container of job `{}` may create any device node",
-                                job.id
-                            ),
-                            _ => continue,
-                        };
-                        reports.push((options.subspan(&cx.file.text, r), message));
-                    }
-                }
+        for (node, rule) in strings(scope.values, service.get("device_cgroup_rules")) {
+            if broad_rule(&rule) {
+                reports.push((
+                    node.span,
+                    format!(
+                        "Service `{}` may create any device node (`{rule}`)",
+                        service.name
+                    ),
+                ));
             }
         }
-        _ => {}
-    }
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("remove the device; if the workload needs one, map only that node and prefer read-only (`:r`) permissions");
+    });
+    let Document::Workflow(root) = doc else {
+        return;
+    };
+    for flag in container_flags(root, &["--device", "--device-cgroup-rule"]) {
+        let value = &flag.found.value;
+        let message = match flag.found.flag {
+            "--device" => format!(
+                "A container of job `{}` is given the host device `{}`",
+                flag.job,
+                value.split(':').next().unwrap_or("")
+            ),
+            _ if broad_rule(value) => format!(
+                "A container of job `{}` may create any device node",
+                flag.job
+            ),
+            _ => continue,
+        };
+        let span = flag.options.subspan(&cx.file.text, flag.found.whole);
+        cx.report(span, message).help(help);
     }
 }

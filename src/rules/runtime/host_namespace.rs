@@ -1,5 +1,5 @@
-use super::{Values, container_options, entry_span, flag_values};
-use crate::parse::{Document, compose, workflow};
+use super::{check_services, container_flags, entry_span};
+use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
 
 const KEYS: &[(&str, &str)] = &[
@@ -54,71 +54,53 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let mut reports = Vec::new();
-    match doc {
-        Document::Compose(root) => {
-            let values = Values::new(cx);
-            for service in &compose::services(root) {
-                for (key, what) in KEYS {
-                    if let Some(entry) = service.entry(key)
-                        && values.text(&entry.value).as_deref() == Some("host")
-                    {
-                        reports.push((
-                            entry_span(entry),
-                            format!(
-                                "Service `{}` shares the host's {what} namespace (`{key}: host`)",
-                                service.name
-                            ),
-                        ));
-                    }
-                }
-            }
-            values.finish(cx);
-        }
-        Document::Workflow(root) => {
-            for job in workflow::jobs(root) {
-                for options in container_options(&job) {
-                    let Some(text) = options.as_str() else {
-                        continue;
-                    };
-                    let flags = [
-                        "--network",
-                        "--net",
-                        "--pid",
-                        "--ipc",
-                        "--userns",
-                        "--uts",
-                        "--cgroupns",
-                    ];
-                    for found in flag_values(text, &flags) {
-                        let (flag, value, whole) = (found.flag, found.value, found.whole);
-                        let what = match flag {
-                            "--network" | "--net" => "network",
-                            "--pid" => "process",
-                            "--ipc" => "IPC",
-                            "--userns" => "user",
-                            "--uts" => "UTS (hostname)",
-                            "--cgroupns" => "cgroup",
-                            _ => continue,
-                        };
-                        if value == "host" {
-                            let span = options.subspan(&cx.file.text, whole);
-                            reports.push((
-                                span,
-                                format!(
-                                    "A container of job `{}` shares the host's {what} namespace",
-                                    job.id
-                                ),
-                            ));
-                        }
-                    }
-                }
+    let help = "remove the setting: publish the ports the service needs instead of sharing the host's network, and keep its own process, IPC and user namespaces";
+    check_services(doc, cx, help, |service, scope, reports| {
+        for (key, what) in KEYS {
+            if let Some(entry) = service.entry(key)
+                && scope.values.text(&entry.value).as_deref() == Some("host")
+            {
+                reports.push((
+                    entry_span(entry),
+                    format!(
+                        "Service `{}` shares the host's {what} namespace (`{key}: host`)",
+                        service.name
+                    ),
+                ));
             }
         }
-        _ => {}
-    }
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("remove the setting: publish the ports the service needs instead of sharing the host's network, and keep its own process, IPC and user namespaces");
+    });
+    let Document::Workflow(root) = doc else {
+        return;
+    };
+    let flags = [
+        "--network",
+        "--net",
+        "--pid",
+        "--ipc",
+        "--userns",
+        "--uts",
+        "--cgroupns",
+    ];
+    for flag in container_flags(root, &flags) {
+        let what = match flag.found.flag {
+            "--network" | "--net" => "network",
+            "--pid" => "process",
+            "--ipc" => "IPC",
+            "--userns" => "user",
+            "--uts" => "UTS (hostname)",
+            _ => "cgroup",
+        };
+        if flag.found.value == "host" {
+            let span = flag.options.subspan(&cx.file.text, flag.found.whole);
+            cx.report(
+                span,
+                format!(
+                    "A container of job `{}` shares the host's {what} namespace",
+                    flag.job
+                ),
+            )
+            .help(help);
+        }
     }
 }

@@ -51,7 +51,7 @@ fn check(doc: &Document, cx: &mut Context) {
         }
         let set = |service_keys: &[&str], limit_key: &str| {
             let check = |node: &crate::parse::yaml::Node| has_limit(node, service_keys, limit_key);
-            check(&service.node) || scope.elsewhere.sets(check)
+            check(&service.node) || scope.set_elsewhere(check)
         };
         let mut missing = Vec::new();
         if !set(&["mem_limit"], "memory") {

@@ -100,6 +100,37 @@ pub fn flag_values(options: &str, names: &[&'static str]) -> Vec<FlagValue> {
     out
 }
 
+/// A flag given in a workflow container's `options:`: the job, the options node (spans are
+/// inside it) and the flag.
+pub struct ContainerFlag<'a> {
+    pub job: &'a str,
+    pub options: &'a Node,
+    pub found: FlagValue,
+}
+
+/// The flags in `names` given in the `options:` of the job containers and services of a
+/// workflow.
+pub fn container_flags<'a>(root: &'a Node, names: &[&'static str]) -> Vec<ContainerFlag<'a>> {
+    let mut out = Vec::new();
+    for job in crate::parse::workflow::jobs(root) {
+        for options in container_options(&job) {
+            let Some(text) = options.as_str() else {
+                continue;
+            };
+            out.extend(
+                flag_values(text, names)
+                    .into_iter()
+                    .map(|found| ContainerFlag {
+                        job: job.id,
+                        options,
+                        found,
+                    }),
+            );
+        }
+    }
+    out
+}
+
 /// The `options:` of a workflow job's container and of each of its services.
 pub fn container_options<'a>(job: &crate::parse::workflow::Job<'a>) -> Vec<&'a Node> {
     let mut out = Vec::new();
@@ -412,16 +443,28 @@ const OVERRIDE_NAMES: &[&str] = &[
 ];
 
 /// What a rule about one service's settings knows of the service beyond its own entry.
-pub struct ServiceScope<'v, 'a> {
+pub struct ServiceScope<'s, 'a> {
     /// The file only overrides a base file: settings missing here are the base's to report.
     pub partial: bool,
-    pub values: &'v Values<'a>,
-    /// What `compose.override.yaml` and `extends: {file}` set for the service.
-    pub elsewhere: Elsewhere,
+    pub values: &'s Values<'a>,
+    cx: &'s Context<'a>,
+    service: &'s crate::parse::compose::Service<'s>,
+    /// Read when a rule first asks: most rules never need the other files.
+    elsewhere: std::cell::OnceCell<Elsewhere>,
+}
+
+impl ServiceScope<'_, '_> {
+    /// Does `compose.override.yaml` or `extends: {file}` set something for the service that
+    /// `test` accepts?
+    pub fn set_elsewhere(&self, test: impl Fn(&Node) -> bool) -> bool {
+        self.elsewhere
+            .get_or_init(|| Elsewhere::new(self.cx, self.service, self.values))
+            .sets(test)
+    }
 }
 
 /// Run `check` on every service of a compose file, then report what it collected with `help`.
-/// The skeleton of the rules that report a setting a service lacks or turns off.
+/// The skeleton of the compose rules about a service's own settings.
 pub fn check_services(
     doc: &crate::parse::Document,
     cx: &mut Context,
@@ -436,12 +479,15 @@ pub fn check_services(
         return;
     };
     let values = Values::new(cx);
+    let partial = is_override_file(cx.path);
     let mut reports = Vec::new();
     for service in &crate::parse::compose::services(root) {
         let scope = ServiceScope {
-            partial: is_override_file(cx.path),
+            partial,
             values: &values,
-            elsewhere: Elsewhere::new(cx, service, &values),
+            cx,
+            service,
+            elsewhere: std::cell::OnceCell::new(),
         };
         check(service, &scope, &mut reports);
     }

@@ -1,4 +1,4 @@
-use super::Values;
+use super::check_services;
 use crate::parse::{Document, compose};
 use crate::rules::{Context, declare_rule};
 
@@ -40,11 +40,9 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Compose(root) = doc else { return };
-    let values = Values::new(cx);
-    let mut reports = Vec::new();
-    for service in &compose::services(root) {
-        for mount in compose::mounts(&service.node, &|n| values.text(n)) {
+    let help = "remove the propagation option (the default, `rprivate`, keeps mounts apart)";
+    check_services(doc, cx, help, |service, scope, reports| {
+        for mount in compose::mounts(&service.node, &|n| scope.values.text(n)) {
             if let Some((mode, node)) = &mount.propagation
                 && matches!(mode.as_str(), "shared" | "rshared" | "slave" | "rslave")
             {
@@ -57,10 +55,5 @@ fn check(doc: &Document, cx: &mut Context) {
                 reports.push((span, format!("A mount of service `{}` uses `{mode}` propagation: mounts cross between host and container", service.name)));
             }
         }
-    }
-    values.finish(cx);
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("remove the propagation option (the default, `rprivate`, keeps mounts apart)");
-    }
+    });
 }

@@ -53,7 +53,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 })
             })
         };
-        if scope.elsewhere.sets(sets_it) {
+        if scope.set_elsewhere(sets_it) {
             return;
         }
         let Some(entry) = service.entry("security_opt") else {

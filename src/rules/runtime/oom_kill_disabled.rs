@@ -1,5 +1,5 @@
-use super::{Values, entry_span};
-use crate::parse::{Document, compose};
+use super::{check_services, entry_span};
+use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -38,12 +38,10 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Compose(root) = doc else { return };
-    let values = Values::new(cx);
-    let mut reports = Vec::new();
-    for service in &compose::services(root) {
+    let help = "remove `oom_kill_disable` and set a memory limit (`mem_limit` or `deploy.resources.limits.memory`)";
+    check_services(doc, cx, help, |service, scope, reports| {
         if let Some(entry) = service.entry("oom_kill_disable")
-            && values.bool(&entry.value) == Some(true)
+            && scope.values.bool(&entry.value) == Some(true)
         {
             reports.push((
                 entry_span(entry),
@@ -53,9 +51,5 @@ fn check(doc: &Document, cx: &mut Context) {
                 ),
             ));
         }
-    }
-    values.finish(cx);
-    for (span, message) in reports {
-        cx.report(span, message).help("remove `oom_kill_disable` and set a memory limit (`mem_limit` or `deploy.resources.limits.memory`)");
-    }
+    });
 }

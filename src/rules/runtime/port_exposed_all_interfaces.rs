@@ -1,4 +1,4 @@
-use super::{Values, port_span};
+use super::{check_services, port_span};
 use crate::parse::{Document, compose};
 use crate::rules::{Context, declare_rule};
 
@@ -41,11 +41,9 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let Document::Compose(root) = doc else { return };
-    let values = Values::new(cx);
-    let mut reports = Vec::new();
-    for service in &compose::services(root) {
-        for port in compose::ports(&service.node, &|n| values.text(n)) {
+    let help = "bind to the interface that needs it, usually `127.0.0.1:<host>:<container>` (or `host_ip: 127.0.0.1`), and put a reverse proxy in front of public services";
+    check_services(doc, cx, help, |service, scope, reports| {
+        for port in compose::ports(&service.node, &|n| scope.values.text(n)) {
             if port.all_interfaces() {
                 let published = port
                     .published
@@ -62,10 +60,5 @@ fn check(doc: &Document, cx: &mut Context) {
                 ));
             }
         }
-    }
-    values.finish(cx);
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("bind to the interface that needs it, usually `127.0.0.1:<host>:<container>` (or `host_ip: 127.0.0.1`), and put a reverse proxy in front of public services");
-    }
+    });
 }

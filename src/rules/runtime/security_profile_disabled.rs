@@ -1,5 +1,5 @@
-use super::{Values, container_options, flag_values, strings};
-use crate::parse::{Document, compose, workflow};
+use super::{check_services, container_flags, strings};
+use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -52,50 +52,34 @@ fn disabled(option: &str) -> Option<&'static str> {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let mut reports = Vec::new();
-    match doc {
-        Document::Compose(root) => {
-            let values = Values::new(cx);
-            for service in &compose::services(root) {
-                for (node, opt) in strings(&values, service.get("security_opt")) {
-                    if let Some(what) = disabled(&opt) {
-                        reports.push((
-                            node.span,
-                            format!(
-                                "Service `{}` runs without {what} confinement (`{opt}`)",
-                                service.name
-                            ),
-                        ));
-                    }
-                }
-            }
-            values.finish(cx);
-        }
-        Document::Workflow(root) => {
-            for job in workflow::jobs(root) {
-                for options in container_options(&job) {
-                    let Some(text) = options.as_str() else {
-                        continue;
-                    };
-                    for found in flag_values(text, &["--security-opt"]) {
-                        let (value, r) = (found.value, found.whole);
-                        if let Some(what) = disabled(&value) {
-                            reports.push((
-                                options.subspan(&cx.file.text, r),
-                                format!(
-                                    "A container of job `{}` runs without {what} confinement",
-                                    job.id
-                                ),
-                            ));
-                        }
-                    }
-                }
+    let help = "keep the default profile, or write a custom one that allows only the extra system calls or paths the workload needs";
+    check_services(doc, cx, help, |service, scope, reports| {
+        for (node, opt) in strings(scope.values, service.get("security_opt")) {
+            if let Some(what) = disabled(&opt) {
+                reports.push((
+                    node.span,
+                    format!(
+                        "Service `{}` runs without {what} confinement (`{opt}`)",
+                        service.name
+                    ),
+                ));
             }
         }
-        _ => {}
-    }
-    for (span, message) in reports {
-        cx.report(span, message)
-            .help("keep the default profile, or write a custom one that allows only the extra system calls or paths the workload needs");
+    });
+    let Document::Workflow(root) = doc else {
+        return;
+    };
+    for flag in container_flags(root, &["--security-opt"]) {
+        if let Some(what) = disabled(&flag.found.value) {
+            let span = flag.options.subspan(&cx.file.text, flag.found.whole);
+            cx.report(
+                span,
+                format!(
+                    "A container of job `{}` runs without {what} confinement",
+                    flag.job
+                ),
+            )
+            .help(help);
+        }
     }
 }

@@ -47,7 +47,7 @@ fn check(doc: &Document, cx: &mut Context) {
             s.get("read_only").and_then(|r| r.as_bool()) == Some(true)
         };
         match service.entry("read_only") {
-            None if scope.partial || scope.elsewhere.sets(read_only) => {}
+            None if scope.partial || scope.set_elsewhere(read_only) => {}
             None => reports.push((
                 service.key.span,
                 format!(
