@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use crate::github;
 use crate::online::{encode_path, is_commit_sha};
+use crate::rules::actions::RemoteUses;
+use crate::source::LineIndex;
 
 /// One `uses:` that names a mutable ref, found on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,46 +24,58 @@ pub struct Unpinned {
     pub ref_range: std::ops::Range<usize>,
 }
 
-/// Find `uses: owner/repo[/path]@ref` with a ref that is not a full commit SHA.
+/// Find `uses: owner/repo[/path]@ref` with a ref that is not a full commit SHA: every `uses`
+/// key of the YAML (so a `uses:` line inside a `run:` script is not one), in line order.
 pub fn unpinned_uses(text: &str) -> Vec<Unpinned> {
+    let Ok(Some(root)) = crate::parse::yaml::parse(text) else {
+        return Vec::new();
+    };
+    let lines = LineIndex::new(text);
     let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        let rest = trimmed.strip_prefix("- ").unwrap_or(trimmed).trim_start();
-        let Some(value) = rest.strip_prefix("uses:") else {
-            continue;
-        };
-        let value_start = line.len() - value.len();
-        let lead = value.len() - value.trim_start().len();
-        let value = value.trim_start();
-        let quote = value.starts_with(['"', '\'']) as usize;
-        let body_start = value_start + lead + quote;
-        let body: &str = &line[body_start..];
-        let end = body
-            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '#')
-            .unwrap_or(body.len());
-        let target = &body[..end];
-        if target.starts_with("./") || target.starts_with("docker://") || target.contains("${{") {
-            continue;
+    let mut pending = vec![&root];
+    while let Some(node) = pending.pop() {
+        pending.extend(node.as_seq().unwrap_or(&[]));
+        for entry in node.as_map().unwrap_or(&[]) {
+            pending.push(&entry.value);
+            let Some(value) = entry
+                .value
+                .as_str()
+                .filter(|_| entry.key.as_str() == Some("uses"))
+            else {
+                continue;
+            };
+            let Some(RemoteUses {
+                target,
+                reference: Some((reference, offset)),
+            }) = RemoteUses::parse(value)
+            else {
+                continue;
+            };
+            let mut parts = target.split('/');
+            let (Some(owner), Some(repo)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            if owner.is_empty()
+                || repo.is_empty()
+                || reference.is_empty()
+                || is_commit_sha(reference)
+            {
+                continue;
+            }
+            let span = entry.value.subspan(text, offset..offset + reference.len());
+            let line = lines.line_of(span.start as usize);
+            let line_start = lines.line_span(text, line).start as usize;
+            out.push(Unpinned {
+                line,
+                repository: format!("{owner}/{repo}"),
+                reference: reference.to_string(),
+                ref_range: span.start as usize - line_start..span.end as usize - line_start,
+            });
         }
-        let Some((action, reference)) = target.split_once('@') else {
-            continue;
-        };
-        let mut parts = action.split('/');
-        let (Some(owner), Some(repo)) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        if owner.is_empty() || repo.is_empty() || reference.is_empty() || is_commit_sha(reference) {
-            continue;
-        }
-        let ref_start = body_start + action.len() + 1;
-        out.push(Unpinned {
-            line: index,
-            repository: format!("{owner}/{repo}"),
-            reference: reference.to_string(),
-            ref_range: ref_start..ref_start + reference.len(),
-        });
     }
+    // An anchor's value reached through several aliases is one place in the text.
+    out.sort_by_key(|u| (u.line, u.ref_range.start));
+    out.dedup();
     out
 }
 
@@ -188,6 +202,18 @@ mod tests {
         assert!(d.starts_with(
             "--- a/ci.yml\n+++ b/ci.yml\n@@ -1 +1 @@\n-  - uses: actions/checkout@v4\r\n+"
         ));
+    }
+
+    #[test]
+    fn a_uses_line_inside_a_script_is_not_a_uses() {
+        let text = "jobs:\n  t:\n    steps:\n      - run: |\n          cat > wf.yml <<EOF\n          uses: actions/cache@v4\n          EOF\n      - {uses: actions/checkout@v4}\n";
+        let found = unpinned_uses(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].line, found[0].reference.as_str()), (7, "v4"));
+        assert_eq!(
+            &text.lines().nth(7).unwrap()[found[0].ref_range.clone()],
+            "v4"
+        );
     }
 
     #[test]

@@ -50,6 +50,35 @@ impl ActionUse<'_> {
     }
 }
 
+/// A `uses:` value that names a remote action or reusable workflow.
+pub struct RemoteUses<'t> {
+    /// `owner/repo[/path]`.
+    pub target: &'t str,
+    /// The ref after the last `@` and its byte offset in the value.
+    pub reference: Option<(&'t str, usize)>,
+}
+
+impl<'t> RemoteUses<'t> {
+    /// `None` for local actions (`./path`), `docker://` images and expressions.
+    pub fn parse(value: &'t str) -> Option<RemoteUses<'t>> {
+        let trimmed = value.trim();
+        if trimmed.starts_with("./") || trimmed.starts_with("docker://") || trimmed.contains("${{")
+        {
+            return None;
+        }
+        Some(match trimmed.rsplit_once('@') {
+            Some((target, reference)) => RemoteUses {
+                target,
+                reference: Some((reference, value.rfind('@').map_or(0, |at| at + 1))),
+            },
+            None => RemoteUses {
+                target: trimmed,
+                reference: None,
+            },
+        })
+    }
+}
+
 /// The remote actions and reusable workflows of a workflow or action; local actions
 /// (`./path`), `docker://` images and expressions are left out.
 pub fn action_uses<'a>(doc: &'a Document, cx: &Context<'a>) -> Vec<ActionUse<'a>> {
@@ -66,21 +95,16 @@ pub fn action_uses<'a>(doc: &'a Document, cx: &Context<'a>) -> Vec<ActionUse<'a>
         let Some(text) = value.as_str() else {
             continue;
         };
-        let trimmed = text.trim();
-        if trimmed.starts_with("./") || trimmed.starts_with("docker://") || trimmed.contains("${{")
-        {
+        let Some(remote) = RemoteUses::parse(text) else {
             continue;
-        }
-        let (target, reference, ref_span) = match trimmed.rsplit_once('@') {
-            Some((target, reference)) => {
-                let offset = text.rfind('@').map_or(0, |at| at + 1);
-                (
-                    target,
-                    Some(reference),
-                    value.subspan(source, offset..offset + reference.len()),
-                )
-            }
-            None => (trimmed, None, value.subspan(source, 0..text.len())),
+        };
+        let (target, reference, ref_span) = match remote.reference {
+            Some((reference, offset)) => (
+                remote.target,
+                Some(reference),
+                value.subspan(source, offset..offset + reference.len()),
+            ),
+            None => (remote.target, None, value.subspan(source, 0..text.len())),
         };
         let repository = target.split('/').take(2).collect::<Vec<_>>().join("/");
         let end = value.span.end as usize;
