@@ -8,29 +8,57 @@ use serde_json::Value;
 
 /// A client for `api_url` authenticated with `token`; build it inside `block_on`.
 pub fn client(api_url: &str, token: &str) -> Result<Octocrab, String> {
-    Octocrab::builder()
-        .base_uri(api_url)
-        .map_err(|e| format!("invalid API URL `{api_url}`: {e}"))?
-        .personal_token(token.to_string())
-        .set_connect_timeout(Some(Duration::from_secs(20)))
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .build()
-        .map_err(|e| format!("cannot set up the GitHub client: {e}"))
+    client_maybe_anonymous(api_url, Some(token))
 }
 
 /// A client with `token` when there is one; anonymous otherwise (60 requests an hour).
 pub fn client_maybe_anonymous(api_url: &str, token: Option<&str>) -> Result<Octocrab, String> {
-    match token {
-        Some(token) => client(api_url, token),
-        None => Octocrab::builder()
-            .base_uri(api_url)
-            .map_err(|e| format!("invalid API URL `{api_url}`: {e}"))?
-            .set_connect_timeout(Some(Duration::from_secs(20)))
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .build()
-            .map_err(|e| format!("cannot set up the GitHub client: {e}")),
+    let mut builder = Octocrab::builder()
+        .base_uri(api_url)
+        .map_err(|e| format!("invalid API URL `{api_url}`: {e}"))?
+        .set_connect_timeout(Some(CONNECT_TIMEOUT))
+        .set_read_timeout(Some(READ_TIMEOUT));
+    if let Some(token) = token {
+        builder = builder.personal_token(token.to_string());
     }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up the GitHub client: {e}"))
 }
+
+/// An anonymous client for absolute URLs (container registries), with the same timeouts.
+pub fn plain_client() -> Result<Octocrab, String> {
+    Octocrab::builder()
+        .set_connect_timeout(Some(CONNECT_TIMEOUT))
+        .set_read_timeout(Some(READ_TIMEOUT))
+        .build()
+        .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+}
+
+/// A ref or name in a URL path: slashes stay, the rest is percent-encoded.
+pub fn encode_path(text: &str) -> String {
+    percent_encode(text, true)
+}
+
+/// A query parameter's value, percent-encoded.
+pub fn encode_query(text: &str) -> String {
+    percent_encode(text, false)
+}
+
+fn percent_encode(text: &str, keep_slash: bool) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b'/' if keep_slash => "/".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Run `future` on a single-threaded runtime: the network commands make a few requests in order.
 pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, String> {

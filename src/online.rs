@@ -19,6 +19,7 @@ use octocrab::Octocrab;
 use serde_json::Value;
 
 use crate::finding::{Level, Notification};
+use crate::github::encode_path;
 
 /// A cache whose entries are computed once, even when several threads ask at the same time.
 struct Cache<K, V> {
@@ -480,18 +481,6 @@ fn parse_advisories(list: Option<&Value>) -> Vec<Advisory> {
         }
     }
     out
-}
-
-/// A ref or name in a URL path: slashes stay, the rest is percent-encoded.
-pub fn encode_path(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A version as numbers: `v1.2.3` → [1, 2, 3]; pre-release and build suffixes are dropped.

@@ -14,6 +14,7 @@ use std::time::Duration;
 use octocrab::Octocrab;
 use sha2::{Digest, Sha256};
 
+use crate::github::encode_query;
 use crate::parse::image::ImageRef;
 
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
@@ -90,11 +91,7 @@ impl Registries {
             .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
         let client = {
             let _inside = runtime.enter();
-            Octocrab::builder()
-                .set_connect_timeout(Some(Duration::from_secs(20)))
-                .set_read_timeout(Some(Duration::from_secs(60)))
-                .build()
-                .map_err(|e| format!("cannot set up the HTTP client: {e}"))?
+            crate::github::plain_client()?
         };
         Ok(Registries {
             runtime,
@@ -163,9 +160,9 @@ impl Registries {
             .get("scope")
             .cloned()
             .unwrap_or_else(|| format!("repository:{}:pull", location.repository));
-        let mut url = format!("{realm}?scope={}", query_encode(&scope));
+        let mut url = format!("{realm}?scope={}", encode_query(&scope));
         if let Some(service) = params.get("service") {
-            url.push_str(&format!("&service={}", query_encode(service)));
+            url.push_str(&format!("&service={}", encode_query(service)));
         }
         let response = self.request("GET", &url, None)?;
         let body = match (response.status, response.body) {
@@ -238,17 +235,6 @@ struct Answer {
 pub fn is_digest(text: &str) -> bool {
     text.strip_prefix("sha256:")
         .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-fn query_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A URL without its query (which can hold a token request's parameters).

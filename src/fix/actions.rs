@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::github;
-use crate::online::{encode_path, is_commit_sha};
+use crate::github::{self, encode_path};
+use crate::online::is_commit_sha;
 use crate::rules::actions::RemoteUses;
 use crate::source::LineIndex;
 
