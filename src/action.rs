@@ -145,6 +145,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         quiet: false,
         new_since: None,
         changes: None,
+        base: None,
         sarif: Some(PathBuf::from(
             input("sarif-file").unwrap_or_else(|| "portcullis.sarif".into()),
         )),

@@ -100,16 +100,19 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     };
     // Ask git before scanning: a wrong ref is a usage error, not a late surprise.
     let from_git = match &args.new_since {
-        Some(reference) => match crate::changes::Changes::since(&cwd, reference) {
-            Ok(changes) => Some(changes),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Err(EXIT_USAGE);
+        Some(reference) => {
+            match crate::changes::BaseTree::from_git(&args.paths[0], &cwd, reference) {
+                Ok(base) => Some(std::sync::Arc::new(base)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Err(EXIT_USAGE);
+                }
             }
-        },
+        }
         None => None,
     };
-    let changes = args.changes.as_ref().or(from_git.as_ref());
+    let base = args.base.clone().or(from_git);
+    let changes = args.changes.as_ref();
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let mut config = config;
     if let Some(scope) = args.secrets_scope {
@@ -147,6 +150,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         cwd: cwd.clone(),
         only: None,
         online,
+        extra_rules: Vec::new(),
     };
     let mut report = scan(&options);
     if let Some(online) = &options.online {
@@ -165,6 +169,34 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         let before = report.findings.len();
         report.findings.retain(|f| !known.contains(&f.fingerprint));
         report.baselined = before - report.findings.len();
+    }
+    if let Some(base) = &base {
+        // New means absent from the scan of the base, with the same settings.
+        let base_options = ScanOptions {
+            roots: args
+                .paths
+                .iter()
+                .filter_map(|p| base.map(p))
+                .filter(|p| p.exists())
+                .collect(),
+            config: options.config.clone(),
+            cwd: base.cwd.clone(),
+            only: None,
+            online: options.online.clone(),
+            extra_rules: Vec::new(),
+        };
+        let known: std::collections::HashSet<String> = if base_options.roots.is_empty() {
+            Default::default()
+        } else {
+            scan(&base_options)
+                .findings
+                .into_iter()
+                .map(|f| f.fingerprint)
+                .collect()
+        };
+        let before = report.findings.len();
+        report.findings.retain(|f| !known.contains(&f.fingerprint));
+        report.outside_changes = before - report.findings.len();
     }
     if let Some(changes) = changes {
         let before = report.findings.len();
@@ -288,15 +320,17 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
     }
     let files: Vec<(PathBuf, String, FileKind)> =
         crate::discover::discover(&args.paths, &globset::GlobSet::empty(), &cwd, false)
+            .0
             .into_iter()
             .filter(|f| {
-                matches!(
-                    f.kind,
-                    FileKind::Dockerfile
-                        | FileKind::Compose
-                        | FileKind::Workflow
-                        | FileKind::Action
-                )
+                f.refused.is_none()
+                    && matches!(
+                        f.kind,
+                        FileKind::Dockerfile
+                            | FileKind::Compose
+                            | FileKind::Workflow
+                            | FileKind::Action
+                    )
             })
             .map(|f| (f.path, f.display, f.kind))
             .collect();

@@ -1,12 +1,17 @@
-//! Lines changed since a git ref: the pull-request mode (`--new-since REF`) keeps only findings
-//! on these lines, so a check fails on what a change introduces, not on what it inherits.
+//! What a change introduces: the pull-request mode (`--new-since REF`, the Action's
+//! `only-new`) reports a finding only when it is absent from the scan of the base.
 //!
-//! The comparison is `git diff <merge-base of REF and HEAD>` against the working tree, so it
-//! covers commits on the branch and uncommitted edits alike; untracked files count as wholly new.
-//! Paths are relative to the folder git runs in (`--relative`), the same base the findings use.
+//! [`BaseTree`] lays out the files of the base — the merge base of `REF` and `HEAD`, written
+//! from git's object store, or the workspace with a pull request's changed files put back as
+//! they were — and the caller scans it with the same settings. Findings are matched by
+//! fingerprint (rule, path, masked line text, occurrence), never by line number: a deleted
+//! `USER app` makes `root-user` new though its `FROM` line did not change, and an old finding
+//! whose line moved stays old.
+//!
+//! [`Changes`] (the lines a diff touches) remains for callers that only have a diff.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::finding::Finding;
@@ -26,35 +31,6 @@ enum FileChange {
 }
 
 impl Changes {
-    /// Ask git for the lines changed in `cwd` since the merge base of `reference` and `HEAD`.
-    pub fn since(cwd: &Path, reference: &str) -> Result<Changes, String> {
-        let base = git(cwd, &["merge-base", reference, "HEAD"]).map_err(|e| {
-            format!("--new-since {reference}: cannot find the merge base with HEAD: {e}")
-        })?;
-        let base = base.trim();
-        let diff = git(
-            cwd,
-            &[
-                "diff",
-                "--relative",
-                "--unified=0",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-renames",
-                base,
-                "--",
-            ],
-        )
-        .map_err(|e| format!("--new-since {reference}: git diff failed: {e}"))?;
-        let mut changes = Changes::from_diff(&diff);
-        let untracked = git(cwd, &["ls-files", "--others", "--exclude-standard", "-z"])
-            .map_err(|e| format!("--new-since {reference}: git ls-files failed: {e}"))?;
-        for path in untracked.split('\0').filter(|p| !p.is_empty()) {
-            changes.files.insert(path.to_string(), FileChange::Whole);
-        }
-        Ok(changes)
-    }
-
     /// Read a `git diff --unified=0` text.
     pub fn from_diff(diff: &str) -> Changes {
         let mut files = HashMap::new();
@@ -176,21 +152,152 @@ fn unquote(path: &str) -> String {
     out
 }
 
-/// Run git in `cwd`. `safe.directory=*` because CI containers often check out a workspace owned
-/// by another user, which git otherwise refuses to read.
-fn git(cwd: &Path, args: &[&str]) -> Result<String, String> {
-    let output = Command::new("git")
-        .arg("-c")
-        .arg("safe.directory=*")
+/// Run git in `cwd`, trusting no repository but `trusted` (the one being scanned): a
+/// workspace owned by another user is accepted, a foreign `.git` met elsewhere is not.
+fn git_in(cwd: &Path, trusted: Option<&Path>, args: &[&str]) -> Result<String, String> {
+    let mut command = Command::new("git");
+    if let Some(trusted) = trusted {
+        command
+            .arg("-c")
+            .arg(format!("safe.directory={}", trusted.display()));
+    }
+    let output = command
         .args(args)
         .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(stderr.lines().next().unwrap_or("unknown error").to_string());
+        let first = stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("git failed without saying why");
+        return Err(first.trim_start_matches("fatal: ").to_string());
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The files of a base to compare with, laid out in a folder of their own that is removed
+/// when the value is dropped. Paths inside it mirror the work tree's.
+#[derive(Debug)]
+pub struct BaseTree {
+    /// The work tree whose base this is (canonical).
+    pub top: PathBuf,
+    /// The temporary folder holding everything (removed on drop).
+    pub dir: PathBuf,
+    /// Where the work tree's files are in the base.
+    tree: PathBuf,
+    /// The folder a scan of the base runs from, so that its display paths are the work
+    /// tree's: the working folder's place in the base, or a folder that holds the base tree
+    /// as the working folder holds the work tree.
+    pub cwd: PathBuf,
+}
+
+impl Drop for BaseTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl BaseTree {
+    fn empty(top: PathBuf, cwd: &Path) -> Result<BaseTree, String> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let temp =
+            std::fs::canonicalize(std::env::temp_dir()).unwrap_or_else(|_| std::env::temp_dir());
+        let dir = temp.join(format!(
+            "portcullis-base-{}-{nanos}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+        let (tree, base_cwd) = if let Ok(inside) = cwd.strip_prefix(&top) {
+            let tree = dir.join("tree");
+            let base_cwd = tree.join(inside);
+            (tree, base_cwd)
+        } else if let Ok(below) = top.strip_prefix(&cwd) {
+            (dir.join(below), dir.clone())
+        } else {
+            (dir.join("tree"), dir.join("elsewhere"))
+        };
+        std::fs::create_dir_all(&tree)
+            .map_err(|e| format!("cannot create a folder for the base: {e}"))?;
+        Ok(BaseTree {
+            top,
+            dir,
+            tree,
+            cwd: base_cwd,
+        })
+    }
+
+    /// The root of the base's files.
+    pub fn tree(&self) -> PathBuf {
+        self.tree.clone()
+    }
+
+    /// Where `path` (in the work tree) is in the base; `None` outside the work tree.
+    pub fn map(&self, path: &Path) -> Option<PathBuf> {
+        let absolute = std::path::absolute(path).ok()?;
+        let real = std::fs::canonicalize(&absolute).unwrap_or(absolute);
+        let rel = real.strip_prefix(&self.top).ok()?;
+        Some(self.tree().join(rel))
+    }
+
+    /// The merge base of `reference` and `HEAD` in the repository holding `scanned`, written
+    /// from git's objects (the work tree and the repository's index are not touched).
+    pub fn from_git(scanned: &Path, cwd: &Path, reference: &str) -> Result<BaseTree, String> {
+        let (top, _) = crate::tracked::find_repository(scanned).ok_or_else(|| {
+            format!(
+                "--new-since {reference}: {} is not in a git work tree",
+                scanned.display()
+            )
+        })?;
+        let trusted = Some(top.as_path());
+        let shallow = git_in(&top, trusted, &["rev-parse", "--is-shallow-repository"])
+            .is_ok_and(|out| out.trim() == "true");
+        let base = git_in(&top, trusted, &["merge-base", reference, "HEAD"]).map_err(|e| {
+            let hint = if shallow {
+                " (this is a shallow clone: fetch the history, e.g. `fetch-depth: 0` with actions/checkout)"
+            } else {
+                ""
+            };
+            format!("--new-since {reference}: cannot find the merge base with HEAD: {e}{hint}")
+        })?;
+        let base = base.trim().to_string();
+        let tree = BaseTree::empty(top.clone(), cwd)?;
+        let index = tree.dir.join("index");
+        let prefix = format!("{}/", tree.tree().display());
+        for args in [
+            vec!["read-tree", base.as_str()],
+            vec![
+                "checkout-index",
+                "--all",
+                "--force",
+                "--prefix",
+                prefix.as_str(),
+            ],
+        ] {
+            let output = Command::new("git")
+                .arg("-c")
+                .arg(format!("safe.directory={}", top.display()))
+                .args(&args)
+                .env("GIT_INDEX_FILE", &index)
+                .current_dir(&top)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .map_err(|e| format!("cannot run git: {e}"))?;
+            if !output.status.success() {
+                return Err(format!(
+                    "--new-since {reference}: cannot write the files of {base}: {}",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ));
+            }
+        }
+        Ok(tree)
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// One command is parsed per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files and folders (default: the current folder).
@@ -85,6 +87,10 @@ pub struct ScanArgs {
     /// Changed lines known without git (the Action reads them from the pull request).
     #[arg(skip)]
     pub changes: Option<crate::changes::Changes>,
+    /// The base to compare with: only findings absent from its scan are reported (set by
+    /// the Action; `--new-since` makes one from git).
+    #[arg(skip)]
+    pub base: Option<std::sync::Arc<crate::changes::BaseTree>>,
     /// Append a Markdown summary (counts per rule, top findings) to FILE, e.g. `$GITHUB_STEP_SUMMARY`.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,

@@ -47,6 +47,10 @@ impl FailOn {
     }
 }
 
+/// Files larger than this are not parsed (`max-file-size`); the secret scan still streams
+/// over them.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
 /// A configuration error: the file, the 1-based line and what is wrong with which key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -91,7 +95,7 @@ impl Default for Config {
             source: None,
             fail_on: None,
             exclude: GlobSet::empty(),
-            max_file_size: 10 * 1024 * 1024,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
             levels: HashMap::new(),
             disabled: Vec::new(),
             options: HashMap::new(),

@@ -1,8 +1,10 @@
 //! Walk the scan roots and classify the files Portcullis checks.
 //!
-//! The walk is `ignore`'s parallel, gitignore-aware walker: it honours `.gitignore`, never
-//! follows symbolic links (so it cannot leave the root or loop), and sees hidden files so that
-//! `.github/`, `.env` and `.dockerignore` are found.
+//! The walk is `ignore`'s parallel walker. It sees hidden files (so that `.github/`, `.env`
+//! and `.dockerignore` are found) and never descends through a symbolic link (so it cannot
+//! leave the root or loop); a link to a file is followed when the file is inside the root.
+//! `.gitignore` keeps untracked files out; tracked files are read from git's index and are
+//! always checked, so an ignore file cannot hide what the repository ships.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -33,6 +35,9 @@ pub struct Discovered {
     /// Path shown to users and written to SARIF: relative, forward slashes, no `./`.
     pub display: String,
     pub kind: FileKind,
+    /// Why the file is not read though it is one Portcullis checks (a link that leaves the
+    /// scan root or dangles, a FIFO): reported as could not be checked.
+    pub refused: Option<String>,
 }
 
 /// Classify a path by its name (and, for workflows, its folder).
@@ -194,15 +199,20 @@ pub fn classify_found(path: &Path) -> Option<FileKind> {
     })
 }
 
-/// Files found under `roots`, sorted by display path. `exclude` holds the configured globs,
-/// matched against display paths.
+/// Files found under `roots`, sorted by display path, and what the walk could not honour.
+/// `exclude` holds the configured globs, matched against display paths.
+///
+/// In a git work tree every tracked file is a candidate whatever `.gitignore` says; untracked
+/// files follow `.gitignore`. `.ignore` files are not read. Outside git, `.gitignore` is
+/// honoured. Symbolic links are checked through their target when it lies inside the root.
 pub fn discover(
     roots: &[PathBuf],
     exclude: &GlobSet,
     cwd: &Path,
     all_text: bool,
-) -> Vec<Discovered> {
+) -> (Vec<Discovered>, Vec<String>) {
     let found = Mutex::new(Vec::new());
+    let mut notes = Vec::new();
     for root in roots {
         if root.is_file() {
             if let Some(kind) = classify_found(root) {
@@ -214,59 +224,169 @@ pub fn discover(
                         path: root.clone(),
                         display,
                         kind,
+                        refused: None,
                     });
             }
             continue;
+        }
+        let Ok(real_root) = std::fs::canonicalize(root) else {
+            continue;
+        };
+        let walk = Walk {
+            root,
+            real_root: &real_root,
+            cwd,
+            exclude,
+            all_text,
+        };
+        // The tracked files, when the root is in a git work tree whose index can be read. An
+        // index that cannot be read means no ignore file is trusted.
+        let mut honour_gitignore = true;
+        let mut tracked = Vec::new();
+        if let Some((tree, git_dir)) = crate::tracked::find_repository(&real_root) {
+            match crate::tracked::tracked_paths(&git_dir) {
+                Ok(paths) => {
+                    let prefix = real_root.strip_prefix(&tree).unwrap_or(Path::new(""));
+                    tracked = paths
+                        .into_iter()
+                        .filter_map(|p| {
+                            Path::new(&p)
+                                .strip_prefix(prefix)
+                                .ok()
+                                .map(|rel| root.join(rel))
+                        })
+                        .collect();
+                }
+                Err(e) => {
+                    honour_gitignore = false;
+                    notes.push(format!("{}; .gitignore files were not applied", e.0));
+                }
+            }
         }
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
             .follow_links(false)
             .require_git(false)
             .git_global(false)
+            .git_ignore(honour_gitignore)
+            .git_exclude(honour_gitignore)
+            .ignore(false)
             .filter_entry(|entry| {
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir
-                    && entry.depth() > 0
-                    && entry
-                        .file_name()
-                        .to_str()
-                        .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+                !(is_dir && entry.depth() > 0 && skipped_dir(entry.file_name()))
             })
             .build_parallel();
         walker.run(|| {
             let found = &found;
+            let walk = &walk;
             Box::new(move |entry| {
-                let Ok(entry) = entry else {
-                    return ignore::WalkState::Continue;
-                };
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
-                    return ignore::WalkState::Continue;
+                if let Ok(entry) = entry
+                    && let Some(file) = walk.candidate(entry.path())
+                {
+                    found.lock().expect("no panics while held").push(file);
                 }
-                let Some(kind) = classify_found(entry.path()).or_else(|| {
-                    (all_text && plain_text_name(entry.path())).then_some(FileKind::Text)
-                }) else {
-                    return ignore::WalkState::Continue;
-                };
-                let display = display_path(entry.path(), root, cwd);
-                if exclude.is_match(&display) {
-                    return ignore::WalkState::Continue;
-                }
-                found
-                    .lock()
-                    .expect("no panics while held")
-                    .push(Discovered {
-                        path: entry.into_path(),
-                        display,
-                        kind,
-                    });
                 ignore::WalkState::Continue
             })
         });
+        // Tracked files the ignore rules hid from the walk.
+        let mut found = found.lock().expect("no panics while held");
+        for path in tracked {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            if rel.parent().is_some_and(|dir| dir.iter().any(skipped_dir)) {
+                continue;
+            }
+            if let Some(file) = walk.candidate(&path) {
+                found.push(file);
+            }
+        }
     }
     let mut files = found.into_inner().expect("no panics while held");
     files.sort_by(|a, b| a.display.cmp(&b.display));
     files.dedup_by(|a, b| a.display == b.display);
-    files
+    (files, notes)
+}
+
+fn skipped_dir(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n))
+}
+
+/// One scan root's walk: what makes a path a file to check.
+struct Walk<'a> {
+    root: &'a Path,
+    real_root: &'a Path,
+    cwd: &'a Path,
+    exclude: &'a GlobSet,
+    all_text: bool,
+}
+
+impl Walk<'_> {
+    /// The file to check at `path`, if it is one. A symbolic link is checked through its
+    /// target when the target is a file inside the root (shown at the target's path, so each
+    /// file is checked once); one that leaves the root or dangles is refused, like a FIFO or
+    /// device with a name Portcullis checks.
+    fn candidate(&self, path: &Path) -> Option<Discovered> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        let file_type = meta.file_type();
+        if file_type.is_dir() {
+            return None;
+        }
+        let kind = classify_found(path).or_else(|| {
+            (self.all_text && file_type.is_file() && plain_text_name(path))
+                .then_some(FileKind::Text)
+        })?;
+        let display = display_path(path, self.root, self.cwd);
+        if self.exclude.is_match(&display) {
+            return None;
+        }
+        let refused = |reason: &str| {
+            Some(Discovered {
+                path: path.to_path_buf(),
+                display: display.clone(),
+                kind,
+                refused: Some(reason.to_string()),
+            })
+        };
+        if file_type.is_symlink() {
+            if kind == FileKind::Text {
+                return None;
+            }
+            let Ok(real) = std::fs::canonicalize(path) else {
+                return refused("a symbolic link that points nowhere; not checked");
+            };
+            if real.is_dir() {
+                return None;
+            }
+            let Ok(inside) = real.strip_prefix(self.real_root) else {
+                return refused("a symbolic link to a file outside the scan root; not followed");
+            };
+            if !real.is_file() {
+                return refused("a symbolic link to something other than a regular file; not read");
+            }
+            let shown = self.root.join(inside);
+            let display = display_path(&shown, self.root, self.cwd);
+            if self.exclude.is_match(&display) {
+                return None;
+            }
+            return Some(Discovered {
+                path: real,
+                display,
+                kind,
+                refused: None,
+            });
+        }
+        if !file_type.is_file() {
+            if kind == FileKind::Text {
+                return None;
+            }
+            return refused("not a regular file (a FIFO, device or socket); not read");
+        }
+        Some(Discovered {
+            path: path.to_path_buf(),
+            display,
+            kind,
+            refused: None,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+pub mod tracked;
 pub mod upload;
 
 pub use finding::{Finding, Level, Report};

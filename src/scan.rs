@@ -30,6 +30,8 @@ pub struct ScanOptions {
     pub only: Option<Vec<&'static str>>,
     /// GitHub lookups for the online rules; they are inactive without it.
     pub online: Option<std::sync::Arc<crate::online::Online>>,
+    /// Rules run after the built-in ones (tests prove containment with a rule that fails).
+    pub extra_rules: Vec<&'static Rule>,
 }
 
 impl ScanOptions {
@@ -44,7 +46,7 @@ impl ScanOptions {
 }
 
 pub fn scan(options: &ScanOptions) -> Report {
-    let mut files = discover::discover(
+    let (mut files, walk_notes) = discover::discover(
         &options.roots,
         &options.config.exclude,
         &options.cwd,
@@ -53,36 +55,53 @@ pub fn scan(options: &ScanOptions) -> Report {
 
     // `.env` files are read first: compose interpolation needs them. Their text is kept and
     // scanned from memory, so each file is still read once.
-    let mut early: HashMap<PathBuf, Result<String, String>> = HashMap::new();
+    let mut early: HashMap<PathBuf, Result<Loaded, ReadError>> = HashMap::new();
     let mut project = Project {
         options: options.config.options.clone(),
         cwd: options.cwd.clone(),
         online: options.online.clone(),
+        roots: options
+            .roots
+            .iter()
+            .filter_map(|r| std::fs::canonicalize(r).ok())
+            .map(|r| {
+                if r.is_file() {
+                    r.parent().map(Path::to_path_buf).unwrap_or(r)
+                } else {
+                    r
+                }
+            })
+            .collect(),
+        max_file_size: options.config.max_file_size,
         ..Project::default()
     };
-    for file in files.iter().filter(|f| f.kind == FileKind::Env) {
-        let text = read(&file.path, options.config.max_file_size);
-        if let (Ok(text), Some(dir)) = (&text, file.path.parent())
+    for file in files
+        .iter()
+        .filter(|f| f.kind == FileKind::Env && f.refused.is_none())
+    {
+        let loaded = load(&file.path, options.config.max_file_size);
+        if let (Ok(loaded), Some(dir)) = (&loaded, file.path.parent())
             && file.path.file_name().is_some_and(|n| n == ".env")
         {
             project
                 .env_files
-                .insert(dir.to_path_buf(), parse::env::parse(text));
+                .insert(dir.to_path_buf(), parse::env::parse(&loaded.text));
         }
-        early.insert(file.path.clone(), text);
+        early.insert(file.path.clone(), loaded);
     }
     include_referenced_compose_files(&mut files, &mut early, &mut project, options);
 
     let outcomes: Vec<FileOutcome> = files
         .par_iter()
         .map(|file| {
-            let text = match early.get(&file.path) {
-                Some(t) => t.clone(),
-                None => read(&file.path, options.config.max_file_size),
+            let loaded = match (&file.refused, early.get(&file.path).cloned()) {
+                (Some(_), _) => Err(ReadError::NotRegular),
+                (None, Some(loaded)) => loaded,
+                (None, None) => load(&file.path, options.config.max_file_size),
             };
-            // A bug on one hostile file must not stop the scan of the others.
+            // Rules run contained one by one; this is the last line of defence for the rest.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                scan_file(file, text, &project, options)
+                scan_file(file, loaded, &project, options)
             }))
             .unwrap_or_else(|_| FileOutcome {
                 findings: vec![unreadable_finding(
@@ -91,8 +110,7 @@ pub fn scan(options: &ScanOptions) -> Report {
                         .to_string(),
                     &options.config,
                 )],
-                suppressed: 0,
-                not_checked: Vec::new(),
+                ..FileOutcome::default()
             })
         })
         .collect();
@@ -101,11 +119,19 @@ pub fn scan(options: &ScanOptions) -> Report {
         files_scanned: files.len(),
         ..Report::default()
     };
+    report
+        .notifications
+        .extend(walk_notes.into_iter().map(|message| Notification {
+            level: crate::finding::Level::Warning,
+            message,
+            path: None,
+        }));
     for outcome in outcomes {
         report.findings.extend(outcome.findings);
         report.suppressed += outcome.suppressed;
         report.not_checked += outcome.not_checked.len();
         report.notifications.extend(outcome.not_checked);
+        report.notifications.extend(outcome.notes);
     }
     if let Some(online) = &options.online {
         report.notifications.extend(online.notes());
@@ -121,15 +147,11 @@ pub fn scan(options: &ScanOptions) -> Report {
 /// Their text is kept, so each is still read once.
 fn include_referenced_compose_files(
     files: &mut Vec<Discovered>,
-    early: &mut HashMap<PathBuf, Result<String, String>>,
+    early: &mut HashMap<PathBuf, Result<Loaded, ReadError>>,
     project: &mut Project,
     options: &ScanOptions,
 ) {
-    let roots: Vec<PathBuf> = options
-        .roots
-        .iter()
-        .filter_map(|r| std::fs::canonicalize(r).ok())
-        .collect();
+    let roots = project.roots.clone();
     let mut known: HashSet<PathBuf> = files
         .iter()
         .filter_map(|f| std::fs::canonicalize(&f.path).ok())
@@ -140,10 +162,12 @@ fn include_referenced_compose_files(
         .map(|f| f.path.clone())
         .collect();
     while let Some(path) = queue.pop() {
-        let text = early
+        let loaded = early
             .entry(path.clone())
-            .or_insert_with(|| read(&path, options.config.max_file_size));
-        let Ok(text) = text else { continue };
+            .or_insert_with(|| load(&path, options.config.max_file_size));
+        let Ok(Loaded { text, .. }) = loaded else {
+            continue;
+        };
         let Some(dir) = path.parent() else { continue };
         let Ok(Some(root)) = parse::yaml::parse(text) else {
             continue;
@@ -182,6 +206,7 @@ fn include_referenced_compose_files(
                         path: candidate,
                         display,
                         kind: FileKind::Env,
+                        refused: None,
                     });
                 }
             }
@@ -203,6 +228,7 @@ fn include_referenced_compose_files(
                 path: candidate.clone(),
                 display,
                 kind: FileKind::Compose,
+                refused: None,
             });
             queue.push(candidate);
         }
@@ -210,79 +236,177 @@ fn include_referenced_compose_files(
     files.sort_by(|a, b| a.display.cmp(&b.display));
 }
 
-/// Read a file as UTF-8 text, or say why it cannot be scanned.
-pub fn read(path: &Path, max_size: u64) -> Result<String, String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read the file: {e}"))?
-        .len();
-    if size > max_size {
-        return Err(format!(
-            "file is {:.1} MiB, over the {:.1} MiB size limit; not scanned",
-            size as f64 / 1048576.0,
-            max_size as f64 / 1048576.0
-        ));
+/// A file's text as Portcullis reads it: UTF-8, with any byte-order mark removed and any
+/// undecodable byte replaced by U+FFFD, so that every rule that can still run does.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub text: String,
+    /// 1-based line of the first byte that was not UTF-8, when there was one.
+    pub undecodable_line: Option<u32>,
+    /// The file holds NUL bytes (for other text files: a binary file, not scanned).
+    pub has_nul: bool,
+}
+
+/// Why a file was not read.
+#[derive(Clone, Debug)]
+pub enum ReadError {
+    /// Larger than the size limit: the secret scan streams over it instead.
+    TooLarge { size: u64, limit: u64 },
+    /// Not a regular file (a device, a FIFO, a socket): never opened.
+    NotRegular,
+    /// The file could not be opened or read.
+    Unreadable(String),
+}
+
+impl ReadError {
+    pub fn reason(&self) -> String {
+        match self {
+            ReadError::TooLarge { size, limit } => format!(
+                "file is {:.1} MiB, over the {:.1} MiB size limit",
+                *size as f64 / 1048576.0,
+                *limit as f64 / 1048576.0
+            ),
+            ReadError::NotRegular => {
+                "not a regular file (a device, FIFO or socket); not read".to_string()
+            }
+            ReadError::Unreadable(e) => format!("cannot read the file: {e}"),
+        }
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        return Err("binary file (it contains NUL bytes); not scanned".to_string());
+}
+
+/// Read a regular file of at most `max_size` bytes, decoding it lossily. Devices and FIFOs
+/// are never opened, and a file that grows while it is read is still cut at the limit.
+pub fn load(path: &Path, max_size: u64) -> Result<Loaded, ReadError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
     }
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        format!("not valid UTF-8 (line {line}); not scanned")
-    })?;
+    if meta.len() > max_size {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit: max_size,
+        });
+    }
+    let file = std::fs::File::open(path).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    if bytes.len() as u64 > max_size {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: max_size,
+        });
+    }
+    Ok(decode(bytes))
+}
+
+/// Decode bytes as UTF-8, replacing what is not with U+FFFD. Lines stay where they were, and
+/// columns move only after an undecodable byte on the same line.
+pub fn decode(bytes: Vec<u8>) -> Loaded {
+    let has_nul = bytes.contains(&0);
+    let (mut text, undecodable_line) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(line),
+            )
+        }
+    };
     if text.starts_with('\u{feff}') {
         // Editors do not count the byte-order mark as a column.
         text.drain(..3);
     }
-    Ok(text)
+    Loaded {
+        text,
+        undecodable_line,
+        has_nul,
+    }
 }
 
+/// Read a file as text (lossily decoded), or say why it was not read.
+pub fn read(path: &Path, max_size: u64) -> Result<String, String> {
+    load(path, max_size)
+        .map(|loaded| loaded.text)
+        .map_err(|e| e.reason())
+}
+
+#[derive(Default)]
 struct FileOutcome {
     findings: Vec<Finding>,
     suppressed: usize,
     not_checked: Vec<Notification>,
+    /// Run-level notes about the file (a template, bytes read as U+FFFD).
+    notes: Vec<Notification>,
 }
+
+/// Rules that read only the text, not a model: they still run over a file past the size
+/// limit, a chunk at a time.
+const STREAMED_RULES: &[&str] = &["hardcoded-secret"];
+
+/// Bytes of a file past the size limit read at once by the secret scan.
+const STREAM_CHUNK: usize = 4 << 20;
+/// Bytes of one chunk read again with the next, so that a private key block cut by the
+/// boundary is still seen whole.
+const STREAM_OVERLAP: usize = 64 << 10;
 
 fn scan_file(
     file: &Discovered,
-    text: Result<String, String>,
+    loaded: Result<Loaded, ReadError>,
     project: &Project,
     options: &ScanOptions,
 ) -> FileOutcome {
-    let text = match text {
-        Ok(text) => text,
+    if let Some(reason) = &file.refused {
+        return not_checked_outcome(file, reason.clone(), options);
+    }
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(ReadError::TooLarge { .. }) if file.kind == FileKind::Text => {
+            return stream_secrets(file, project, options);
+        }
         // Other text files are scanned when they can be; a binary one is simply not text.
-        Err(_) if file.kind == FileKind::Text => {
-            return FileOutcome {
-                findings: Vec::new(),
-                suppressed: 0,
-                not_checked: Vec::new(),
-            };
+        Err(_) if file.kind == FileKind::Text => return FileOutcome::default(),
+        Err(error @ ReadError::TooLarge { .. }) => {
+            let mut outcome = stream_secrets(file, project, options);
+            let mut refused = not_checked_outcome(
+                file,
+                format!(
+                    "{}: only the secret scan ran over it, its structure was not checked",
+                    error.reason()
+                ),
+                options,
+            );
+            outcome.findings.append(&mut refused.findings);
+            return outcome;
         }
-        Err(reason) => {
-            let findings = if options.rule_active(&PARSE_ERROR) {
-                vec![unreadable_finding(&file.display, reason, &options.config)]
-            } else {
-                Vec::new()
-            };
-            return FileOutcome {
-                findings,
-                suppressed: 0,
-                not_checked: Vec::new(),
-            };
-        }
+        Err(error) => return not_checked_outcome(file, error.reason(), options),
     };
     // Other text files are only read for credentials: most have no keyword at all.
-    if file.kind == FileKind::Text && !crate::rules::secrets::providers::any_keyword(&text) {
-        return FileOutcome {
-            findings: Vec::new(),
-            suppressed: 0,
-            not_checked: Vec::new(),
-        };
+    if file.kind == FileKind::Text
+        && (loaded.has_nul || !crate::rules::secrets::providers::any_keyword(&loaded.text))
+    {
+        return FileOutcome::default();
     }
-    let source = SourceFile::new(file.display.clone(), file.kind, text);
-    let (doc, errors) = parse::parse(file.kind, &source.text);
+    let source = SourceFile::new(file.display.clone(), file.kind, loaded.text);
+    let mut notes = Vec::new();
+    let template = is_template(file.kind, &source.text);
+    let (doc, errors) = if template {
+        notes.push(Notification {
+            level: crate::finding::Level::Note,
+            message: format!(
+                "{}: a template (`{{{{ … }}}}` or `{{% … %}}`), not checked structurally; the secret scan ran",
+                source.path
+            ),
+            path: Some(source.path.clone()),
+        });
+        (None, Vec::new())
+    } else {
+        parse::parse(file.kind, &source.text)
+    };
     let doc = doc.unwrap_or(Document::Unparsed);
 
     let mut cx = Context::new(&source, &file.path, project);
@@ -295,15 +419,213 @@ fn scan_file(
             ));
         }
     }
-    for rule in rules::ALL.iter().copied() {
-        if let Some(check) = rule.check
-            && rule.applies_to(file.kind)
-            && options.rule_active(rule)
-        {
-            cx.set_rule(rule);
-            check(&doc, &mut cx);
+    if let Some(line) = loaded.undecodable_line {
+        let at = source.lines.line_span(&source.text, line as usize - 1);
+        let yaml = matches!(
+            file.kind,
+            FileKind::Compose | FileKind::Workflow | FileKind::Action
+        );
+        if yaml && !template && options.rule_active(&PARSE_ERROR) {
+            // Compose and GitHub refuse YAML that is not UTF-8: the file is broken for them.
+            cx.set_rule(&PARSE_ERROR);
+            cx.report(
+                Span::empty(at.start as usize),
+                format!(
+                    "bytes that are not UTF-8 on line {line}: Compose and GitHub refuse such a file; read as U+FFFD and checked as far as possible"
+                ),
+            )
+            .help("save the file as UTF-8");
+        } else {
+            notes.push(Notification {
+                level: crate::finding::Level::Note,
+                message: format!(
+                    "{}:{line}: bytes that are not UTF-8 were read as U+FFFD; every rule still ran",
+                    source.path
+                ),
+                path: Some(source.path.clone()),
+            });
         }
     }
+    run_rules(&doc, &mut cx, options, false);
+    let mut outcome = finish(&source, &doc, cx, options, true);
+    outcome.notes = notes;
+    outcome
+}
+
+/// A template (`{{ … }}` or `{% … %}` in instructions or keys, as Jinja, Go templates and
+/// Helm write them) is not the file its tools read: it is not parsed, and says so.
+fn is_template(kind: FileKind, text: &str) -> bool {
+    let line_is_template = |line: &str| {
+        let trimmed = line.trim_start();
+        trimmed.starts_with("{{") || trimmed.starts_with("{%") || trimmed.starts_with("{#")
+    };
+    match kind {
+        // An instruction that is a template tag, or a template in a `FROM`.
+        FileKind::Dockerfile => text.lines().any(|line| {
+            line_is_template(line)
+                || line
+                    .trim_start()
+                    .get(..5)
+                    .is_some_and(|k| k.eq_ignore_ascii_case("from "))
+                    && (line.contains("{{") || line.contains("{%"))
+        }),
+        // A template tag on a line of its own, or one in a key; `${{ }}` is a GitHub
+        // expression and `{{` inside a value is data.
+        FileKind::Compose | FileKind::Workflow | FileKind::Action => text.lines().any(|line| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            line_is_template(line)
+                || trimmed
+                    .split_once(": ")
+                    .or_else(|| trimmed.strip_suffix(':').map(|k| (k, "")))
+                    .is_some_and(|(key, _)| {
+                        (key.contains("{{") && !key.contains("${{")) || key.contains("{%")
+                    })
+        }),
+        _ => false,
+    }
+}
+
+/// Run every active rule for the file's kind, each contained: a rule that panics loses its
+/// own findings for this file, never the other rules', and becomes a `parse-error` finding
+/// that names the rule (and never quotes the file). `streamed_only` keeps the text rules.
+fn run_rules(doc: &Document, cx: &mut Context, options: &ScanOptions, streamed_only: bool) {
+    let kind = cx.file.kind;
+    let mut failed = Vec::new();
+    for rule in rules::ALL.iter().chain(options.extra_rules.iter()).copied() {
+        let Some(check) = rule.check else { continue };
+        if !rule.applies_to(kind)
+            || !options.rule_active(rule)
+            || (streamed_only && !STREAMED_RULES.contains(&rule.id))
+        {
+            continue;
+        }
+        cx.set_rule(rule);
+        let before = cx.drafts.len();
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(doc, cx)));
+        if ran.is_err() {
+            // Half a rule's findings could mislead; the failure finding stands for all of it.
+            cx.drafts.truncate(before);
+            failed.push(rule.id);
+        }
+    }
+    if !failed.is_empty() && options.rule_active(&PARSE_ERROR) {
+        cx.set_rule(&PARSE_ERROR);
+        for id in failed {
+            cx.report(
+                Span::empty(0),
+                format!(
+                    "rule `{id}` failed on this file (an internal error): its checks did not run here; the other rules' did"
+                ),
+            )
+            .help("please report it with the file; until it is fixed, review what the rule checks by hand");
+        }
+    }
+}
+
+/// The outcome for a file that could not be checked at all: one `parse-error` finding.
+fn not_checked_outcome(file: &Discovered, reason: String, options: &ScanOptions) -> FileOutcome {
+    let findings = if options.rule_active(&PARSE_ERROR) {
+        vec![unreadable_finding(&file.display, reason, &options.config)]
+    } else {
+        Vec::new()
+    };
+    FileOutcome {
+        findings,
+        ..FileOutcome::default()
+    }
+}
+
+/// The secret scan over a file past the size limit, in chunks of bounded size: findings are
+/// placed on the file's real lines, and a finding in the overlap of two chunks counts once.
+fn stream_secrets(file: &Discovered, project: &Project, options: &ScanOptions) -> FileOutcome {
+    use std::io::Read;
+    let mut outcome = FileOutcome::default();
+    let Ok(handle) = std::fs::File::open(&file.path) else {
+        return outcome;
+    };
+    let mut reader = std::io::BufReader::new(handle);
+    let mut pending: Vec<u8> = Vec::with_capacity(STREAM_CHUNK);
+    let mut first_line: u32 = 0;
+    let mut seen: HashSet<(&'static str, u32, u32)> = HashSet::new();
+    loop {
+        let want = (STREAM_CHUNK - pending.len()) as u64;
+        if reader
+            .by_ref()
+            .take(want)
+            .read_to_end(&mut pending)
+            .is_err()
+        {
+            break;
+        }
+        let at_end = pending.len() < STREAM_CHUNK;
+        let cut = if at_end {
+            pending.len()
+        } else {
+            pending
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(pending.len(), |i| i + 1)
+        };
+        let chunk = decode(pending[..cut].to_vec());
+        let source = SourceFile::new(file.display.clone(), file.kind, chunk.text);
+        let mut cx = Context::new(&source, &file.path, project);
+        run_rules(&Document::Unparsed, &mut cx, options, true);
+        let part = finish(&source, &Document::Unparsed, cx, options, false);
+        outcome.suppressed += part.suppressed;
+        for mut finding in part.findings {
+            shift_lines(&mut finding, first_line);
+            let key = (
+                finding.rule.id,
+                finding.location.start.line,
+                finding.location.start.column,
+            );
+            if seen.insert(key) {
+                outcome.findings.push(finding);
+            }
+        }
+        if at_end {
+            break;
+        }
+        let overlap_from = cut.saturating_sub(STREAM_OVERLAP);
+        let keep_from = pending[overlap_from..cut]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(cut, |i| overlap_from + i + 1);
+        first_line += pending[..keep_from].iter().filter(|&&b| b == b'\n').count() as u32;
+        pending.drain(..keep_from);
+    }
+    outcome
+}
+
+/// Move a finding found in a chunk that starts after `lines` lines to the file's real lines.
+fn shift_lines(finding: &mut Finding, lines: u32) {
+    finding.location.start.line += lines;
+    finding.location.end.line += lines;
+    finding.snippet.first_line += lines;
+    for related in &mut finding.related {
+        if related.location.path == finding.location.path {
+            related.location.start.line += lines;
+            related.location.end.line += lines;
+        }
+    }
+    if let Some(fix) = &mut finding.fix {
+        for replacement in &mut fix.replacements {
+            replacement.start.line += lines;
+            replacement.end.line += lines;
+        }
+    }
+}
+
+/// Deduplicate, suppress and resolve what the rules reported on `source`. `whole_file` is
+/// false for a chunk of a file past the size limit: ignore comments are then not judged
+/// unused, since the rules they name did not run.
+fn finish(
+    source: &SourceFile,
+    doc: &Document,
+    mut cx: Context,
+    options: &ScanOptions,
+    whole_file: bool,
+) -> FileOutcome {
     let mut drafts = std::mem::take(&mut cx.drafts);
     let redactions = std::mem::take(&mut cx.redactions);
     let mut not_checked = std::mem::take(&mut cx.not_checked);
@@ -325,7 +647,7 @@ fn scan_file(
     }
 
     // Suppression: configuration ignores, then inline comments.
-    let instruction_lines = match &doc {
+    let instruction_lines = match doc {
         Document::Dockerfile(df) => df
             .instructions
             .iter()
@@ -338,7 +660,7 @@ fn scan_file(
             .collect(),
         _ => Vec::new(),
     };
-    let comments = suppress::find(&source, &instruction_lines);
+    let comments = suppress::find(source, &instruction_lines);
     let mut used: HashSet<(usize, usize)> = HashSet::new();
     let mut suppressed = 0;
     let mut kept = Vec::with_capacity(drafts.len());
@@ -366,7 +688,7 @@ fn scan_file(
             kept.push(draft);
         }
     }
-    if options.rule_active(&UNUSED_IGNORE) {
+    if whole_file && options.rule_active(&UNUSED_IGNORE) {
         cx.set_rule(&UNUSED_IGNORE);
         for (ci, comment) in comments.iter().enumerate() {
             for (ii, (id, span)) in comment.ids.iter().enumerate() {
@@ -413,9 +735,10 @@ fn scan_file(
         .collect();
 
     FileOutcome {
-        findings: resolve(&source, kept, &redactions, &options.config),
+        findings: resolve(source, kept, &redactions, &options.config),
         suppressed,
         not_checked,
+        notes: Vec::new(),
     }
 }
 
@@ -596,7 +919,7 @@ fn unreadable_finding(path: &str, reason: String, config: &Config) -> Finding {
             end,
         },
         message: reason,
-        help: Some("Portcullis checks UTF-8 text files up to the size limit (`max-file-size` in portcullis.toml)".to_string()),
+        help: Some("what could not be checked may hide any finding: fix what the message names (the size limit is `max-file-size` in portcullis.toml)".to_string()),
         related: Vec::new(),
         snippet: Snippet::default(),
         fingerprint: fingerprint::fingerprint(PARSE_ERROR.id, path, "", "", 0),

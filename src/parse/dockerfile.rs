@@ -747,7 +747,9 @@ impl Dockerfile {
     pub fn lookup_in_stage(&self, stage: usize, idx: usize, var: &str) -> Option<String> {
         let st = self.stages.get(stage)?;
         let mut value: Option<String> = None;
-        for ins in &self.instructions[st.body.start..idx.min(st.body.end)] {
+        // An instruction before the stage (a `WORKDIR` ahead of the first `FROM`) sees none of it.
+        let end = idx.clamp(st.body.start, st.body.end);
+        for ins in &self.instructions[st.body.start..end] {
             if ins.keyword != "ARG" && ins.keyword != "ENV" {
                 continue;
             }

@@ -12,10 +12,17 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use super::ParseError;
 use crate::source::Span;
 
-/// Most nodes that alias expansion may create in one file (an alias bomb needs billions).
-pub const MAX_ALIAS_NODES: usize = 250_000;
-/// Deepest nesting accepted; real configuration stays below 30.
-pub const MAX_DEPTH: usize = 256;
+/// Nodes that alias expansion may always create in one file: a compose file that repeats a
+/// long anchored list a few hundred times stays far below.
+pub const ALIAS_NODES_ALWAYS_ALLOWED: usize = 1_000_000;
+/// Beyond that floor, expansion may be at most this many times the document's own nodes (the
+/// shape of go-yaml's rule: refuse only what is both large and far beyond the document).
+pub const ALIAS_RATIO: usize = 10;
+/// Expanded nodes never allowed, whatever the document's size (memory stays bounded).
+pub const MAX_ALIAS_NODES: usize = 5_000_000;
+/// Deepest nesting accepted: real configuration stays below 30, generated files below a few
+/// hundred; the tree is walked recursively, so there is a limit.
+pub const MAX_DEPTH: usize = 1000;
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -164,12 +171,37 @@ impl Scalar {
 }
 
 /// Parse the first document of `text` (configuration files hold one).
+///
+/// YAML as Compose (go-yaml) and GitHub read it: flow collections whose lines sit at or left
+/// of their key's indentation (`command: [` … `]` with `]` under `command`) are accepted,
+/// though the strict grammar refuses them.
 pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
+    match parse_strict(text) {
+        Err(error) if error.message.contains("indentation") => {
+            let Some(relaxed) = reindent_flow(text) else {
+                return Err(error);
+            };
+            match parse_strict(&relaxed.text) {
+                Ok(mut root) => {
+                    if let Some(root) = &mut root {
+                        relaxed.map_node(root);
+                    }
+                    Ok(root)
+                }
+                Err(_) => Err(error),
+            }
+        }
+        other => other,
+    }
+}
+
+fn parse_strict(text: &str) -> Result<Option<Node>, ParseError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
         expanded: 0,
+        document_nodes: 0,
         root: None,
     };
     let mut parser = Parser::new_from_str(text);
@@ -233,13 +265,22 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes created by alias expansion.
     expanded: usize,
+    /// Nodes written in the document itself.
+    document_nodes: usize,
     root: Option<Node>,
 }
 
 impl Builder {
     /// Returns true once the first document is complete.
     fn on_event(&mut self, event: Event<'_>, span: Span) -> Result<bool, ParseError> {
+        if matches!(
+            event,
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..)
+        ) {
+            self.document_nodes += 1;
+        }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let node = Node {
@@ -263,10 +304,15 @@ impl Builder {
                     return Err(ParseError::new(span, "alias refers to an unknown anchor"));
                 };
                 self.expanded += size;
-                if self.expanded > MAX_ALIAS_NODES {
+                let far_beyond = self.expanded > ALIAS_NODES_ALWAYS_ALLOWED
+                    && self.expanded > ALIAS_RATIO * self.document_nodes.max(1);
+                if far_beyond || self.expanded > MAX_ALIAS_NODES {
                     return Err(ParseError::new(
                         span,
-                        format!("alias expansion exceeds {MAX_ALIAS_NODES} nodes (an alias bomb?)"),
+                        format!(
+                            "aliases expand to {} nodes, far beyond the document's {} (an alias bomb?)",
+                            self.expanded, self.document_nodes
+                        ),
                     ));
                 }
                 let node = node.clone();
@@ -427,6 +473,179 @@ fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         }
     }
     own
+}
+
+/// A text with spaces inserted at the start of some lines, and the way back to the
+/// original's byte offsets.
+struct Reindented {
+    text: String,
+    /// (offset in the original where spaces were inserted, how many), in order.
+    inserted: Vec<(usize, usize)>,
+}
+
+impl Reindented {
+    /// The original offset of `offset` in the reindented text (an inserted space maps to the
+    /// start of its line).
+    fn original(&self, offset: usize) -> usize {
+        let mut shift = 0;
+        for &(at, count) in &self.inserted {
+            if offset < at + shift {
+                break;
+            }
+            if offset < at + shift + count {
+                return at;
+            }
+            shift += count;
+        }
+        offset - shift
+    }
+
+    fn map_node(&self, node: &mut Node) {
+        node.span = Span::new(
+            self.original(node.span.start as usize),
+            self.original(node.span.end as usize),
+        );
+        match &mut node.value {
+            Value::Scalar(_) => {}
+            Value::Seq(items) => items.iter_mut().for_each(|n| self.map_node(n)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                self.map_node(&mut e.key);
+                self.map_node(&mut e.value);
+            }),
+        }
+    }
+}
+
+/// Indent the lines of flow collections (`[…]`, `{…}` spread over lines) that sit at or left
+/// of the block they belong to, as go-yaml and GitHub's parser accept. Values do not change:
+/// leading spaces of a flow line are not part of any scalar. `None` when nothing moved.
+fn reindent_flow(text: &str) -> Option<Reindented> {
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut inserted = Vec::new();
+    let mut depth = 0usize;
+    let mut needed = 0usize;
+    let mut quote: Option<u8> = None;
+    // The indentation a block scalar's lines must exceed, while inside one.
+    let mut block_scalar: Option<usize> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let bytes = content.as_bytes();
+        let indent = bytes.iter().take_while(|&&b| b == b' ').count();
+        let blank = content.trim().is_empty() || content.trim_start().starts_with('#');
+        if let Some(parent) = block_scalar {
+            if content.trim().is_empty() || indent > parent {
+                out.push_str(line);
+                offset += line.len();
+                continue;
+            }
+            block_scalar = None;
+        }
+        let mut from = indent;
+        if depth > 0 && !blank && indent < needed {
+            let count = needed - indent;
+            out.extend(std::iter::repeat_n(' ', count));
+            inserted.push((offset, count));
+        } else if depth == 0 {
+            // Block context: a flow collection can open where a value starts.
+            let mut at = indent;
+            while bytes.get(at) == Some(&b'-') && matches!(bytes.get(at + 1), Some(b' ') | None) {
+                at += 1;
+                while bytes.get(at) == Some(&b' ') {
+                    at += 1;
+                }
+            }
+            let node_column = at;
+            if !matches!(bytes.get(at), Some(b'[' | b'{')) {
+                match key_end(bytes, at) {
+                    Some(end) => {
+                        at = end;
+                        while bytes.get(at) == Some(&b' ') {
+                            at += 1;
+                        }
+                    }
+                    None => at = bytes.len(),
+                }
+            }
+            match bytes.get(at) {
+                Some(b'[' | b'{') => {
+                    needed = node_column + 1;
+                    from = at;
+                }
+                Some(b'|' | b'>') => {
+                    block_scalar = Some(node_column);
+                    from = bytes.len();
+                }
+                _ => from = bytes.len(),
+            }
+        }
+        // Follow brackets and quotes through the rest of the line.
+        let mut i = from;
+        let mut previous = b'[';
+        while i < bytes.len() {
+            let b = bytes[i];
+            if let Some(q) = quote {
+                if q == b'"' && b == b'\\' {
+                    i += 1;
+                } else if b == q {
+                    if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                        i += 1;
+                    } else {
+                        quote = None;
+                    }
+                }
+            } else {
+                match b {
+                    b'"' | b'\'' if matches!(previous, b'[' | b'{' | b',' | b':' | b' ') => {
+                        quote = Some(b)
+                    }
+                    b'#' if i == 0 || bytes[i - 1] == b' ' => break,
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if b != b' ' || quote.is_none() {
+                previous = b;
+            }
+            i += 1;
+        }
+        out.push_str(line);
+        offset += line.len();
+    }
+    (!inserted.is_empty()).then_some(Reindented {
+        text: out,
+        inserted,
+    })
+}
+
+/// The byte after `key:` when the line holds a mapping key at `at` (outside quotes).
+fn key_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at;
+    let mut quote: Option<u8> = None;
+    if let Some(&q @ (b'"' | b'\'')) = bytes.get(i) {
+        quote = Some(q);
+        i += 1;
+    }
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b':' && matches!(bytes.get(i + 1), Some(b' ') | None) => {
+                return Some(i + 1);
+            }
+            None if b == b'#' && i > 0 && bytes[i - 1] == b' ' => return None,
+            None => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// saphyr reports positions in characters; spans are bytes. A checkpoint every 64 characters keeps

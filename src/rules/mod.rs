@@ -239,7 +239,6 @@ impl Draft {
 }
 
 /// What rules may know beyond their own file.
-#[derive(Default)]
 pub struct Project {
     /// `.env` files by folder: compose interpolation reads the one beside the compose file.
     pub env_files: HashMap<std::path::PathBuf, EnvFile>,
@@ -258,6 +257,10 @@ pub struct Project {
         std::sync::Mutex<HashMap<std::path::PathBuf, Option<std::sync::Arc<DockerfileFacts>>>>,
     /// The GitHub lookups of `scan --online`; `None` offline.
     pub online: Option<std::sync::Arc<crate::online::Online>>,
+    /// The scan roots, canonical: files a configuration refers to are read only inside them.
+    pub roots: Vec<std::path::PathBuf>,
+    /// The size limit for every file read, referenced files included.
+    pub max_file_size: u64,
 }
 
 /// The facts about a Dockerfile that compose rules use: who the image runs as and whether it
@@ -273,15 +276,50 @@ pub struct DockerfileFacts {
     pub copies_context: Option<crate::finding::Location>,
 }
 
+impl Default for Project {
+    fn default() -> Project {
+        Project {
+            env_files: HashMap::new(),
+            options: HashMap::new(),
+            cwd: std::path::PathBuf::new(),
+            yaml_files: Default::default(),
+            env_file_loaders: HashMap::new(),
+            dockerfiles: Default::default(),
+            online: None,
+            roots: Vec::new(),
+            max_file_size: crate::config::DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
 impl Project {
+    /// Whether a file that a scanned file refers to (a compose `build.dockerfile`,
+    /// `extends.file`, `env_file`, an override file, a build context) lies inside the scan
+    /// roots once links are resolved. Without roots (a rule run on its own) anything does.
+    pub fn inside_roots(&self, path: &Path) -> bool {
+        if self.roots.is_empty() {
+            return true;
+        }
+        std::fs::canonicalize(path).is_ok_and(|real| self.roots.iter().any(|r| real.starts_with(r)))
+    }
+
+    /// The text of a file a scanned file refers to: only a regular file inside the scan roots
+    /// and within the size limit is read (never a device, never a path outside the project).
+    pub fn read_referenced(&self, path: &Path) -> Option<String> {
+        if !self.inside_roots(path) {
+            return None;
+        }
+        crate::scan::read(path, self.max_file_size).ok()
+    }
+
     /// Parse the YAML file at `path` (cached); `None` when it cannot be read or parsed.
     pub fn yaml_file(&self, path: &Path) -> Option<std::sync::Arc<crate::parse::yaml::Node>> {
         let key = path.to_path_buf();
         if let Some(cached) = self.yaml_files.lock().ok()?.get(&key) {
             return cached.clone();
         }
-        let node = crate::scan::read(path, 10 * 1024 * 1024)
-            .ok()
+        let node = self
+            .read_referenced(path)
             .and_then(|text| crate::parse::yaml::parse(&text).ok().flatten())
             .map(std::sync::Arc::new);
         self.yaml_files.lock().ok()?.insert(key, node.clone());
@@ -295,8 +333,8 @@ impl Project {
         if let Some(cached) = self.dockerfiles.lock().ok()?.get(&key) {
             return cached.clone();
         }
-        let facts = crate::scan::read(path, 10 * 1024 * 1024)
-            .ok()
+        let facts = self
+            .read_referenced(path)
             .and_then(|text| hardening::facts(path, &text, &self.cwd))
             .map(std::sync::Arc::new);
         self.dockerfiles.lock().ok()?.insert(key, facts.clone());

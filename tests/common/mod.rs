@@ -30,6 +30,7 @@ pub fn scan_dir(dir: &Path) -> Report {
         cwd: dir.to_path_buf(),
         only: None,
         online,
+        extra_rules: Vec::new(),
     })
 }
 

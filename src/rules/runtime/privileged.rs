@@ -50,9 +50,11 @@ declare_rule! {
 fn check(doc: &Document, cx: &mut Context) {
     match doc {
         Document::Compose(root) => {
+            // `privileged: ${PRIV:-true}` is as privileged as `true`.
+            let values = super::Values::new(cx);
             for service in &compose::services(root) {
                 if let Some(entry) = service.entry("privileged")
-                    && entry.value.as_bool() == Some(true)
+                    && values.bool(&entry.value) == Some(true)
                 {
                     cx.report(
                         entry.key.span.to(entry.value.span),
@@ -67,7 +69,7 @@ fn check(doc: &Document, cx: &mut Context) {
                     continue;
                 };
                 if let Some(entry) = build.entry("privileged")
-                    && entry.value.as_bool() == Some(true)
+                    && values.bool(&entry.value) == Some(true)
                 {
                     cx.report(
                         entry.key.span.to(entry.value.span),
@@ -92,6 +94,7 @@ fn check(doc: &Document, cx: &mut Context) {
                     }
                 }
             }
+            values.finish(cx);
         }
         Document::Workflow(root) => {
             for job in workflow::jobs(root) {

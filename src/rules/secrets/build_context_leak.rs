@@ -72,10 +72,19 @@ pub fn whole_context_copies(
 
 /// What leaks from a build context: (shown list, whether a .dockerignore exists), or `None`
 /// when nothing sensitive is left in. `dockerfile_name` selects `<name>.dockerignore` first.
-fn leaks(context: &std::path::Path, dockerfile_name: &str) -> Option<(String, bool)> {
-    let ignore = std::fs::read_to_string(context.join(format!("{dockerfile_name}.dockerignore")))
-        .or_else(|_| std::fs::read_to_string(context.join(".dockerignore")));
-    let has_ignore = ignore.is_ok();
+fn leaks(
+    project: &crate::rules::Project,
+    context: &std::path::Path,
+    dockerfile_name: &str,
+) -> Option<(String, bool)> {
+    // A context outside the project is not walked: it is not this repository's to judge.
+    if !project.inside_roots(context) {
+        return None;
+    }
+    let ignore = project
+        .read_referenced(&context.join(format!("{dockerfile_name}.dockerignore")))
+        .or_else(|| project.read_referenced(&context.join(".dockerignore")));
+    let has_ignore = ignore.is_some();
     let ignore = DockerIgnore::parse(&ignore.unwrap_or_default());
     let leaked = sensitive_files(context, &ignore);
     if leaked.is_empty() {
@@ -107,7 +116,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or("Dockerfile");
-            let Some((shown, has_ignore)) = leaks(context, name) else {
+            let Some((shown, has_ignore)) = leaks(cx.project, context, name) else {
                 return;
             };
             let why = if has_ignore {
@@ -168,7 +177,7 @@ fn check(doc: &Document, cx: &mut Context) {
                     .and_then(|n| n.to_str())
                     .unwrap_or("Dockerfile")
                     .to_string();
-                if let Some((shown, has_ignore)) = leaks(&context_dir, &name) {
+                if let Some((shown, has_ignore)) = leaks(cx.project, &context_dir, &name) {
                     let at = build.get("context").map_or(service.key.span, |c| c.span);
                     let why = if has_ignore {
                         ".dockerignore does not exclude them"

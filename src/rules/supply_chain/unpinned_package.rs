@@ -218,8 +218,9 @@ const NPM: Manager = Manager {
             return p.contains('#');
         }
         // `@scope/name@1.2.3`: the version follows the last `@` after the first character.
-        match p[1..].rfind('@') {
-            Some(at) => p[at + 2..].starts_with(|c: char| c.is_ascii_digit()),
+        let first = p.chars().next().map_or(0, char::len_utf8);
+        match p[first..].rfind('@') {
+            Some(at) => p[first + at + 1..].starts_with(|c: char| c.is_ascii_digit()),
             None => false,
         }
     },

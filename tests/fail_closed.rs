@@ -1,0 +1,427 @@
+//! The gate fails closed: no ignore file, link, byte, size, YAML layout, failing rule or
+//! deletion lets a change through unchecked. Each test builds its own small repository and
+//! runs the binary as a user (or an attacker) would.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// A GitHub token whose checksum verifies (made up for these tests).
+const TOKEN: &str = "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";
+
+fn write(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap()
+}
+
+/// `rule path:line` for every finding of a JSON scan, and the exit status.
+fn findings(dir: &Path, extra: &[&str]) -> (Vec<String>, Option<i32>, serde_json::Value) {
+    let mut args = vec!["scan", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run(dir, &args);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let list = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["start"]["line"]
+            )
+        })
+        .collect();
+    (list, out.status.code(), doc)
+}
+
+fn has(list: &[String], needle: &str) -> bool {
+    list.iter().any(|f| f == needle)
+}
+
+fn git(dir: &Path, args: &[&str]) -> bool {
+    Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+const WORKFLOW: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    permissions: write-all\n    steps:\n      - run: echo hi\n";
+
+/// Case 1: An ignore file added by a pull request does not hide tracked files; `.ignore` is not
+/// read; untracked ignored files stay out.
+#[test]
+fn tracked_files_are_scanned_whatever_ignore_files_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    if !git(root, &["init", "-q"]) {
+        return; // no git here: nothing to track
+    }
+    write(root, ".github/workflows/ci.yml", WORKFLOW);
+    write(
+        root,
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN curl -k https://example.com/i.sh | sh\n",
+    );
+    write(
+        root,
+        "deploy/compose.yaml",
+        "services:\n  a:\n    image: nginx:1.27\n    privileged: true\n",
+    );
+    assert!(git(root, &["add", "-A"]));
+    assert!(git(root, &["commit", "-qm", "init"]));
+    write(root, ".github/.gitignore", "*.yml\n");
+    write(root, ".gitignore", "Dockerfile\ndeploy/\nscratch/\n");
+    write(root, ".ignore", "*\n");
+    // Untracked and ignored: still kept out.
+    write(root, "scratch/Dockerfile", "FROM alpine\n");
+    let (list, code, _) = findings(root, &[]);
+    assert_eq!(code, Some(1), "{list:#?}");
+    assert!(
+        has(&list, "excessive-permissions .github/workflows/ci.yml:6"),
+        "{list:#?}"
+    );
+    assert!(
+        has(&list, "tls-verification-disabled Dockerfile:2"),
+        "{list:#?}"
+    );
+    assert!(has(&list, "privileged deploy/compose.yaml:4"), "{list:#?}");
+    assert!(!list.iter().any(|f| f.contains("scratch/")), "{list:#?}");
+}
+
+/// Case 2: Links: a link to a file inside the root is checked at the real file, once; a link that
+/// leaves the root or dangles is a file that could not be checked.
+#[cfg(unix)]
+#[test]
+fn links_inside_the_root_are_followed_and_others_fail_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "infra/build.conf",
+        "FROM alpine:3.20\nRUN curl -k https://example.com/i.sh | sh\n",
+    );
+    write(
+        root,
+        "infra/stack.conf",
+        "services:\n  a:\n    image: nginx:1.27\n    privileged: true\n",
+    );
+    std::os::unix::fs::symlink("infra/build.conf", root.join("Dockerfile")).unwrap();
+    std::os::unix::fs::symlink("infra/stack.conf", root.join("compose.yaml")).unwrap();
+    let (list, code, _) = findings(root, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        has(&list, "tls-verification-disabled infra/build.conf:2"),
+        "{list:#?}"
+    );
+    assert!(has(&list, "privileged infra/stack.conf:4"), "{list:#?}");
+    assert_eq!(
+        list.iter().filter(|f| f.starts_with("privileged ")).count(),
+        1,
+        "{list:#?}"
+    );
+
+    write(outside.path(), "Dockerfile", "FROM alpine:3.20\n");
+    let clean = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("Dockerfile"),
+        clean.path().join("Dockerfile"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("missing.yml", clean.path().join("docker-compose.yml")).unwrap();
+    let (list, code, _) = findings(clean.path(), &[]);
+    assert_eq!(code, Some(1), "{list:#?}");
+    assert!(has(&list, "parse-error Dockerfile:1"), "{list:#?}");
+    assert!(has(&list, "parse-error docker-compose.yml:1"), "{list:#?}");
+}
+
+/// Case 3: An undecodable byte or a NUL does not drop the file, and a file past the size limit is
+/// still scanned for secrets, in bounded chunks, at its real lines.
+#[test]
+fn bad_bytes_and_size_keep_every_rule_that_can_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut text = b"FROM alpine:3.20\n# caf\xe9 \x00 notes\n".to_vec();
+    text.extend_from_slice(b"RUN curl -k https://example.com/i.sh | sh\n");
+    text.extend_from_slice(format!("ENV GH_TOKEN={TOKEN}\n").as_bytes());
+    write(root, "Dockerfile", &text);
+    let (list, code, doc) = findings(root, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        has(&list, "tls-verification-disabled Dockerfile:3"),
+        "{list:#?}"
+    );
+    assert!(has(&list, "hardcoded-secret Dockerfile:4"), "{list:#?}");
+    assert!(
+        !list.iter().any(|f| f.starts_with("parse-error")),
+        "{list:#?}"
+    );
+    assert!(!doc.to_string().contains(TOKEN));
+
+    // 12 MiB with a token near the end and one across the first chunk boundary region.
+    let big = tempfile::tempdir().unwrap();
+    let mut text = String::from("FROM alpine:3.20\n");
+    let filler = "RUN echo filling-a-large-dockerfile-with-harmless-lines\n";
+    let lines = 12 * 1024 * 1024 / filler.len();
+    for i in 0..lines {
+        if i == lines - 5 {
+            text.push_str(&format!("ENV GH_TOKEN={TOKEN}\n"));
+        }
+        text.push_str(filler);
+    }
+    write(big.path(), "Dockerfile", &text);
+    let (list, code, doc) = findings(big.path(), &[]);
+    assert_eq!(code, Some(1));
+    let token_line = lines - 5 + 2;
+    assert!(
+        has(&list, &format!("hardcoded-secret Dockerfile:{token_line}")),
+        "{list:#?}"
+    );
+    assert!(has(&list, "parse-error Dockerfile:1"), "{list:#?}");
+    assert!(doc.to_string().contains("only the secret scan ran"));
+    assert_eq!(list.len(), 2, "{list:#?}");
+}
+
+/// Case 4 and 5: YAML that Compose accepts is read: a long anchored list used hundreds of times,
+/// and flow collections closed at the key's indentation.
+#[test]
+fn yaml_that_compose_accepts_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let items: Vec<String> = (0..1000).map(|i| format!("v{i}")).collect();
+    let mut text = format!(
+        "x-list: &l [{}]\nservices:\n  a:\n    image: nginx:1.27\n    privileged: true\n",
+        items.join(",")
+    );
+    text.push_str("x-uses:\n");
+    for i in 0..260 {
+        text.push_str(&format!("  u{i}: *l\n"));
+    }
+    write(root, "a/compose.yaml", &text);
+    write(
+        root,
+        "b/compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n    command: [\n      \"npm\", \"start\"\n    ]\n    environment: {\n    A: b\n    }\n    privileged: true\n",
+    );
+    let (list, code, _) = findings(root, &[]);
+    assert_eq!(code, Some(1));
+    assert!(has(&list, "privileged a/compose.yaml:5"), "{list:#?}");
+    assert!(has(&list, "privileged b/compose.yaml:10"), "{list:#?}");
+    assert!(
+        !list.iter().any(|f| f.starts_with("parse-error")),
+        "{list:#?}"
+    );
+}
+
+/// Case 6: Inputs that made rules panic are checked, and their text never reaches stderr.
+#[test]
+fn inputs_that_crashed_rules_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "a/Dockerfile",
+        format!("FROM alpine:3.20\nRUN npm install éclair || true\nENV T={TOKEN}\n"),
+    );
+    write(
+        root,
+        "b/Dockerfile",
+        "WORKDIR ${X}\nFROM alpine:3.20\nRUN curl -k https://example.com | sh\n",
+    );
+    let out = run(root, &["scan", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains(TOKEN),
+        "{stderr}"
+    );
+    let (list, code, _) = findings(root, &[]);
+    assert_eq!(code, Some(1));
+    assert!(has(&list, "unpinned-package a/Dockerfile:2"), "{list:#?}");
+    assert!(has(&list, "hardcoded-secret a/Dockerfile:3"), "{list:#?}");
+    assert!(
+        has(&list, "tls-verification-disabled b/Dockerfile:3"),
+        "{list:#?}"
+    );
+}
+
+/// A rule that fails is contained: the file's other findings stay, and the failure is an
+/// error finding naming the rule, quoting nothing of the file.
+#[test]
+fn a_failing_rule_is_contained_and_loud() {
+    use portcullis::parse::Document;
+    use portcullis::rules::{Context, Rule};
+    fn explode(_: &Document, cx: &mut Context) {
+        let text = &cx.file.text;
+        panic!("cannot handle {text}");
+    }
+    static EXPLODING: Rule = Rule {
+        id: "exploding-rule",
+        summary: "test rule that always fails",
+        docs: "",
+        level: portcullis::Level::Warning,
+        kinds: &[portcullis::source::FileKind::Dockerfile],
+        tags: &[],
+        security_severity: None,
+        options: &[],
+        check: Some(explode),
+        online: false,
+        source: file!(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        format!("FROM alpine:3.20\nENV T={TOKEN}\nRUN curl -k https://example.com | sh\n"),
+    );
+    let report = portcullis::scan(&portcullis::ScanOptions {
+        roots: vec![dir.path().to_path_buf()],
+        config: portcullis::config::Config::default(),
+        cwd: dir.path().to_path_buf(),
+        only: None,
+        online: None,
+        extra_rules: vec![&EXPLODING],
+    });
+    let failure = report
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "parse-error")
+        .expect("the failure is reported");
+    assert_eq!(failure.level, portcullis::Level::Error);
+    assert!(
+        failure.message.contains("exploding-rule"),
+        "{}",
+        failure.message
+    );
+    assert!(!failure.message.contains("ENV"), "{}", failure.message);
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.id).collect();
+    assert!(rules.contains(&"hardcoded-secret"), "{rules:?}");
+    assert!(rules.contains(&"tls-verification-disabled"), "{rules:?}");
+}
+
+/// Case 7: `--new-since`: a deleted protective line makes the finding it allowed new; an old
+/// finding whose line moved stays old.
+#[test]
+fn new_since_reports_what_a_deletion_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    if !git(root, &["init", "-q", "-b", "main"]) {
+        return;
+    }
+    write(
+        root,
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN curl -k https://example.com/i.sh | sh\nUSER app\n",
+    );
+    write(
+        root,
+        ".github/workflows/ci.yml",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n        with:\n          persist-credentials: false\n",
+    );
+    assert!(git(root, &["add", "-A"]));
+    assert!(git(root, &["commit", "-qm", "base"]));
+    assert!(git(root, &["checkout", "-qb", "change"]));
+    // The old finding moves down a line; USER and persist-credentials are deleted.
+    write(
+        root,
+        "Dockerfile",
+        "FROM alpine:3.20\n# a comment\nRUN curl -k https://example.com/i.sh | sh\n",
+    );
+    write(
+        root,
+        ".github/workflows/ci.yml",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n",
+    );
+    assert!(git(root, &["commit", "-qam", "change"]));
+    let (list, code, _) = findings(root, &["--new-since", "main", "--fail-on", "warning"]);
+    assert_eq!(code, Some(1), "{list:#?}");
+    assert!(has(&list, "root-user Dockerfile:1"), "{list:#?}");
+    assert!(
+        has(&list, "persisted-credentials .github/workflows/ci.yml:7"),
+        "{list:#?}"
+    );
+    assert!(
+        !list
+            .iter()
+            .any(|f| f.starts_with("tls-verification-disabled")),
+        "{list:#?}"
+    );
+    // No change, nothing new.
+    let (list, code, _) = findings(root, &["--new-since", "HEAD"]);
+    assert_eq!((list.len(), code), (0, Some(0)), "{list:#?}");
+}
+
+/// Case 8: A file that could not be checked fails the gate at the default threshold; templates are
+/// listed as not checked instead.
+#[test]
+fn unchecked_files_fail_the_gate_and_templates_are_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "compose.yaml", "services:\n  web: [\n");
+    let out = run(dir.path(), &["scan"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let templates = tempfile::tempdir().unwrap();
+    write(
+        templates.path(),
+        "Dockerfile.template",
+        "FROM {{ base_image }}\n{% if dev %}\nRUN echo dev\n{% endif %}\n",
+    );
+    write(
+        templates.path(),
+        "docker-compose.yml",
+        "services:\n{% for s in services %}\n  {{ s }}:\n    image: x\n{% endfor %}\n",
+    );
+    let (list, code, doc) = findings(templates.path(), &[]);
+    assert_eq!((code, list.len()), (Some(0), 0), "{list:#?}");
+    let notes = doc["notifications"].to_string();
+    assert!(notes.contains("docker-compose.yml: a template"), "{notes}");
+}
+
+/// References from compose files are read only inside the root, only from regular files.
+#[cfg(unix)]
+#[test]
+fn referenced_files_stay_inside_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  a:\n    build:\n      context: .\n      dockerfile: /dev/zero\n    env_file: /dev/zero\n    extends:\n      file: /dev/zero\n      service: b\n",
+    );
+    let started = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        &["scan", "--format", "json", "--fail-on", "never"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // Reading /dev/zero would not end: finishing at all is the proof.
+    assert!(started.elapsed().as_secs() < 60);
+}
+
+/// Interpolated booleans are judged like literal ones.
+#[test]
+fn interpolated_booleans_are_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: nginx:1.27\n    privileged: ${PRIV:-true}\n  b:\n    image: nginx:1.27\n    privileged: ${OFF:-false}\n",
+    );
+    let (list, _, _) = findings(dir.path(), &[]);
+    assert!(has(&list, "privileged compose.yaml:4"), "{list:#?}");
+    assert!(!has(&list, "privileged compose.yaml:7"), "{list:#?}");
+}
