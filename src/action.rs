@@ -12,7 +12,7 @@
 //! | `category` | `--category` |
 //! | `baseline` | `--baseline` |
 //! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
-//! | `only-new` (default `false`): on a pull request or merge-queue entry, only findings on the lines it changes, as GitHub lists them | (like `--new-since`) |
+//! | `only-new` (default `false`): on a pull request or merge-queue entry, only findings absent from the scan of its base (the changed files as they were at the base commit, read from GitHub) | (like `--new-since`) |
 //! | `upload` (default `false`), `token` (default `github.token`) | `portcullis upload` after the scan |
 //! | `online` (default `false`), `token` | `--online`, with the token |
 //!
@@ -59,8 +59,8 @@ pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
             return EXIT_USAGE;
         }
     };
-    match pull_request_changes(env) {
-        Ok(changes) => args.changes = changes,
+    match pull_request_base(env) {
+        Ok(base) => args.base = base.map(std::sync::Arc::new),
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
@@ -144,7 +144,6 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         write_baseline: None,
         quiet: false,
         new_since: None,
-        changes: None,
         base: None,
         sarif: Some(PathBuf::from(
             input("sarif-file").unwrap_or_else(|| "portcullis.sarif".into()),
@@ -180,13 +179,15 @@ fn flag(env: &dyn Fn(&str) -> Option<String>, name: &str, default: bool) -> Resu
     }
 }
 
-/// The lines the pull request (or merge-queue entry) changes, when `only-new` asks for them.
-/// The image has no git, so they come from GitHub: the pull request's files, or for a
-/// `merge_group` event the comparison of the queue entry with its base. When they cannot be
-/// had, every finding is reported: a gate fails closed.
-fn pull_request_changes(
+/// The base the pull request (or merge-queue entry) is compared with, when `only-new` asks
+/// for it: the workspace with the files it changes put back as they were at the base commit.
+/// The image has no git, so the list and the old texts come from GitHub: the pull request's
+/// files, or for a `merge_group` event the comparison of the queue entry with its base, and
+/// each file's text at the base commit. When they cannot be had, every finding is reported:
+/// a gate fails closed.
+fn pull_request_base(
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<crate::changes::Changes>, String> {
+) -> Result<Option<crate::changes::BaseTree>, String> {
     let var = |name: &str| value(env, name);
     if !flag(env, "only-new", false)? {
         return Ok(None);
@@ -211,17 +212,27 @@ fn pull_request_changes(
         return Err("input `only-new`: needs `token` and GITHUB_REPOSITORY".into());
     };
     let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
-    let files = match (number, merge_group) {
+    let listed = match (number, merge_group) {
         (Some(number), _) => crate::github::pull_request_files(&api, &token, &repository, number),
         (None, Some((base, head))) => {
             crate::github::compared_files(&api, &token, &repository, &base, &head)
+                .map(|files| (files, base))
         }
         (None, None) => unreachable!("checked above"),
     };
-    match files {
-        Ok(files) => Ok(Some(crate::changes::Changes::from_pull_request_files(
-            &files,
-        ))),
+    let base = listed.and_then(|(files, base)| {
+        // Files with a binary name cannot change a finding; the others are fetched.
+        let wanted: Vec<&str> = files
+            .iter()
+            .filter_map(crate::changes::ChangedFile::base_path)
+            .filter(|p| crate::discover::plain_text_name(Path::new(p)))
+            .collect();
+        let before = crate::github::files_at(&api, &token, &repository, &base, &wanted)?;
+        let workspace = var("GITHUB_WORKSPACE").unwrap_or_else(|| ".".into());
+        crate::changes::BaseTree::from_changed_files(Path::new(&workspace), &files, &before)
+    });
+    match base {
+        Ok(base) => Ok(Some(base)),
         Err(e) => {
             eprintln!("warning: only-new: {e}; reporting every finding");
             Ok(None)

@@ -112,7 +112,6 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         None => None,
     };
     let base = args.base.clone().or(from_git);
-    let changes = args.changes.as_ref();
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let mut config = config;
     if let Some(scope) = args.secrets_scope {
@@ -151,6 +150,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         only: None,
         online,
         extra_rules: Vec::new(),
+        gitignore: true,
     };
     let mut report = scan(&options);
     if let Some(online) = &options.online {
@@ -184,6 +184,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             only: None,
             online: options.online.clone(),
             extra_rules: Vec::new(),
+            gitignore: false,
         };
         let known: std::collections::HashSet<String> = if base_options.roots.is_empty() {
             Default::default()
@@ -196,11 +197,6 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         };
         let before = report.findings.len();
         report.findings.retain(|f| !known.contains(&f.fingerprint));
-        report.outside_changes = before - report.findings.len();
-    }
-    if let Some(changes) = changes {
-        let before = report.findings.len();
-        report.findings.retain(|f| changes.touches(f));
         report.outside_changes = before - report.findings.len();
     }
 
@@ -319,7 +315,7 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
         }
     }
     let files: Vec<(PathBuf, String, FileKind)> =
-        crate::discover::discover(&args.paths, &globset::GlobSet::empty(), &cwd, false)
+        crate::discover::discover(&args.paths, &globset::GlobSet::empty(), &cwd, false, true)
             .0
             .into_iter()
             .filter(|f| {

@@ -8,149 +8,10 @@
 //! `USER app` makes `root-user` new though its `FROM` line did not change, and an old finding
 //! whose line moved stays old.
 //!
-//! [`Changes`] (the lines a diff touches) remains for callers that only have a diff.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use crate::finding::Finding;
-
-/// The changed lines of each file, by path relative to the scan's working folder.
-#[derive(Debug, Default)]
-pub struct Changes {
-    files: HashMap<String, FileChange>,
-}
-
-#[derive(Debug)]
-enum FileChange {
-    /// A new or untracked file: every line is new.
-    Whole,
-    /// 1-based line ranges (inclusive) added or modified.
-    Lines(Vec<(u32, u32)>),
-}
-
-impl Changes {
-    /// Read a `git diff --unified=0` text.
-    pub fn from_diff(diff: &str) -> Changes {
-        let mut files = HashMap::new();
-        let mut current: Option<String> = None;
-        let mut new_file = false;
-        for line in diff.lines() {
-            if line.starts_with("diff --git ") {
-                current = None;
-                new_file = false;
-            } else if line.starts_with("new file mode") {
-                new_file = true;
-            } else if let Some(path) = line.strip_prefix("+++ ") {
-                current = unquote(path).strip_prefix("b/").map(str::to_string);
-                if let Some(path) = &current {
-                    let change = if new_file {
-                        FileChange::Whole
-                    } else {
-                        FileChange::Lines(Vec::new())
-                    };
-                    files.insert(path.clone(), change);
-                }
-            } else if let Some(hunk) = line.strip_prefix("@@ ")
-                && let Some(path) = &current
-                && let Some(range) = added_range(hunk)
-                && let Some(FileChange::Lines(ranges)) = files.get_mut(path)
-            {
-                ranges.push(range);
-            }
-        }
-        Changes { files }
-    }
-
-    /// Read the files of a pull request as GitHub's API lists them: `(path, status, patch)`.
-    /// A file without a patch (too large, binary) counts as wholly changed, so nothing in it is
-    /// hidden.
-    pub fn from_pull_request_files(files: &[(String, String, Option<String>)]) -> Changes {
-        let mut changes = Changes::default();
-        for (path, status, patch) in files {
-            let change = match (status.as_str(), patch) {
-                ("removed", _) => continue,
-                ("added", _) | (_, None) => FileChange::Whole,
-                (_, Some(patch)) => FileChange::Lines(added_lines(patch)),
-            };
-            changes.files.insert(path.clone(), change);
-        }
-        changes
-    }
-
-    /// Whether the finding touches a changed line. A finding about the whole file (a parse
-    /// error) counts when the file changed at all.
-    pub fn touches(&self, finding: &Finding) -> bool {
-        let path = finding.location.path.trim_start_matches("./");
-        match self.files.get(path) {
-            None => false,
-            Some(FileChange::Whole) => true,
-            Some(FileChange::Lines(ranges)) => {
-                if finding.rule.id == "parse-error" {
-                    return true;
-                }
-                let (start, end) = (finding.location.start.line, finding.location.end.line);
-                ranges.iter().any(|&(a, b)| a <= end && start <= b)
-            }
-        }
-    }
-}
-
-/// The added lines of a unified diff with context, as one-line ranges.
-fn added_lines(patch: &str) -> Vec<(u32, u32)> {
-    let mut out = Vec::new();
-    let mut line = 0u32;
-    for text in patch.lines() {
-        if let Some(hunk) = text.strip_prefix("@@ ") {
-            line = hunk
-                .split(' ')
-                .find_map(|part| part.strip_prefix('+'))
-                .and_then(|new| new.split(',').next())
-                .and_then(|start| start.parse().ok())
-                .unwrap_or(0);
-        } else if text.starts_with('+') {
-            out.push((line, line));
-            line += 1;
-        } else if text.starts_with(' ') || text.is_empty() {
-            line += 1;
-        }
-        // `-` lines are gone from the new side; `\ No newline` lines are notes.
-    }
-    out
-}
-
-/// The new-side range of a hunk header `-a,b +c,d @@`; `None` for a pure deletion.
-fn added_range(hunk: &str) -> Option<(u32, u32)> {
-    let new = hunk.split(' ').find_map(|part| part.strip_prefix('+'))?;
-    let (start, count) = match new.split_once(',') {
-        Some((start, count)) => (start.parse::<u32>().ok()?, count.parse::<u32>().ok()?),
-        None => (new.parse::<u32>().ok()?, 1),
-    };
-    (count > 0).then(|| (start, start + count - 1))
-}
-
-/// git quotes paths with unusual bytes (`"b/na\"me"`); undo the common escapes.
-fn unquote(path: &str) -> String {
-    let Some(inner) = path.strip_prefix('"').and_then(|p| p.strip_suffix('"')) else {
-        return path.to_string();
-    };
-    let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('t') => out.push('\t'),
-                Some('n') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// Run git in `cwd`, trusting no repository but `trusted` (the one being scanned): a
 /// workspace owned by another user is accepted, a foreign `.git` met elsewhere is not.
@@ -201,13 +62,15 @@ impl Drop for BaseTree {
 }
 
 impl BaseTree {
-    fn empty(top: PathBuf, cwd: &Path) -> Result<BaseTree, String> {
+    /// An empty base for the work tree `top`, in a new folder under `parent` (the system's
+    /// temporary folder by default).
+    fn empty(top: PathBuf, cwd: &Path, parent: Option<&Path>) -> Result<BaseTree, String> {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let temp =
-            std::fs::canonicalize(std::env::temp_dir()).unwrap_or_else(|_| std::env::temp_dir());
+        let temp = parent.map_or_else(std::env::temp_dir, Path::to_path_buf);
+        let temp = std::fs::canonicalize(&temp).unwrap_or(temp);
         let dir = temp.join(format!(
             "portcullis-base-{}-{nanos}-{}",
             std::process::id(),
@@ -267,7 +130,7 @@ impl BaseTree {
             format!("--new-since {reference}: cannot find the merge base with HEAD: {e}{hint}")
         })?;
         let base = base.trim().to_string();
-        let tree = BaseTree::empty(top.clone(), cwd)?;
+        let tree = BaseTree::empty(top.clone(), cwd, None)?;
         let index = tree.dir.join("index");
         let prefix = format!("{}/", tree.tree().display());
         for args in [
@@ -298,6 +161,109 @@ impl BaseTree {
         }
         Ok(tree)
     }
+
+    /// The base of a pull request or merge-queue entry whose files GitHub lists: the work
+    /// tree at `workspace` with each changed file put back as it was. `before` holds each
+    /// changed path's text at the base (`None`: it did not exist). The other files are
+    /// hard-linked into a folder beside the repository's `.git` (copied where a link cannot be
+    /// made); a changed file is replaced, never written through its link.
+    pub fn from_changed_files(
+        workspace: &Path,
+        changed: &[ChangedFile],
+        before: &HashMap<String, Option<Vec<u8>>>,
+    ) -> Result<BaseTree, String> {
+        let top = std::fs::canonicalize(workspace)
+            .map_err(|e| format!("{}: {e}", workspace.display()))?;
+        let dot_git = top.join(".git");
+        let parent = dot_git.is_dir().then_some(dot_git.as_path());
+        let tree = BaseTree::empty(top.clone(), &top, parent)?;
+        mirror(&top, &tree.tree)?;
+        for file in changed {
+            for path in [Some(&file.path), file.previous_path.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(there) = inside(&tree.tree, path) {
+                    let _ = std::fs::remove_file(there);
+                }
+            }
+        }
+        for (path, text) in before {
+            let (Some(there), Some(text)) = (inside(&tree.tree, path), text) else {
+                continue;
+            };
+            if let Some(parent) = there.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| format!("base of {path}: {e}"))?;
+            }
+            std::fs::write(&there, text).map_err(|e| format!("base of {path}: {e}"))?;
+        }
+        Ok(tree)
+    }
+}
+
+/// `rel` (a path GitHub lists) under `root`, or `None` when it would leave it.
+fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
+    let path = Path::new(rel);
+    path.components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+        .then(|| root.join(path))
+}
+
+/// A file a pull request or comparison changes, as GitHub lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangedFile {
+    pub path: String,
+    /// `added`, `removed`, `modified`, `renamed`, `copied`, `changed`, `unchanged`.
+    pub status: String,
+    /// The path before a rename or copy.
+    pub previous_path: Option<String>,
+}
+
+impl ChangedFile {
+    /// The path whose text at the base is needed, if any: an added (or copied) file had none
+    /// at its own path.
+    pub fn base_path(&self) -> Option<&str> {
+        match self.status.as_str() {
+            "added" | "copied" => None,
+            "renamed" => self.previous_path.as_deref(),
+            _ => Some(&self.path),
+        }
+    }
+}
+
+/// Recreate the folders of `from` under `to` and hard-link its files (copying where a link
+/// cannot be made), leaving out `.git`, dependency folders and links that leave the tree.
+fn mirror(from: &Path, to: &Path) -> Result<(), String> {
+    let mut stack = vec![(from.to_path_buf(), to.to_path_buf())];
+    while let Some((src, dst)) = stack.pop() {
+        std::fs::create_dir_all(&dst).map_err(|e| format!("{}: {e}", dst.display()))?;
+        let Ok(entries) = std::fs::read_dir(&src) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let target = dst.join(&name);
+            if kind.is_dir() {
+                if name != ".git" && !crate::discover::skipped_dir(&name) {
+                    stack.push((entry.path(), target));
+                }
+            } else if kind.is_file() {
+                if std::fs::hard_link(entry.path(), &target).is_err() {
+                    std::fs::copy(entry.path(), &target)
+                        .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+                }
+            } else if kind.is_symlink() {
+                #[cfg(unix)]
+                if let Ok(link) = std::fs::read_link(entry.path()) {
+                    let _ = std::os::unix::fs::symlink(link, &target);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -305,73 +271,64 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_hunks_of_a_unified_zero_diff() {
-        let diff = "\
-diff --git a/Dockerfile b/Dockerfile
-index 1..2 100644
---- a/Dockerfile
-+++ b/Dockerfile
-@@ -1,0 +2,3 @@ FROM x
-+a
-+b
-+c
-@@ -9 +12 @@
--old
-+new
-@@ -20,2 +22,0 @@
--gone
--gone
-diff --git a/compose.yml b/compose.yml
-new file mode 100644
---- /dev/null
-+++ b/compose.yml
-@@ -0,0 +1,2 @@
-+services:
-+  a: {}
-";
-        let changes = Changes::from_diff(diff);
-        match changes.files.get("Dockerfile") {
-            Some(FileChange::Lines(ranges)) => assert_eq!(ranges, &[(2, 4), (12, 12)]),
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            changes.files.get("compose.yml"),
-            Some(FileChange::Whole)
-        ));
-    }
-
-    #[test]
-    fn reads_pull_request_patches() {
-        let patch = "@@ -1,3 +1,4 @@\n FROM alpine\n-RUN a\n+RUN b\n+RUN c\n USER 1\n@@ -10,2 +11,2 @@\n x\n-y\n+z\n\\ No newline at end of file";
-        let files = vec![
-            (
-                "Dockerfile".to_string(),
-                "modified".to_string(),
-                Some(patch.to_string()),
-            ),
-            ("new.yml".to_string(), "added".to_string(), None),
-            ("big.yml".to_string(), "modified".to_string(), None),
-            ("gone.yml".to_string(), "removed".to_string(), None),
+    fn a_pull_request_base_puts_changed_files_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path();
+        std::fs::create_dir_all(work.join(".git")).unwrap();
+        std::fs::create_dir_all(work.join("app")).unwrap();
+        std::fs::write(work.join("Dockerfile"), "FROM x\n").unwrap();
+        std::fs::write(work.join("app/new.yml"), "new\n").unwrap();
+        std::fs::write(work.join("app/renamed.yml"), "same\n").unwrap();
+        std::fs::write(work.join("unchanged"), "kept\n").unwrap();
+        let changed = vec![
+            ChangedFile {
+                path: "Dockerfile".into(),
+                status: "modified".into(),
+                previous_path: None,
+            },
+            ChangedFile {
+                path: "app/new.yml".into(),
+                status: "added".into(),
+                previous_path: None,
+            },
+            ChangedFile {
+                path: "app/renamed.yml".into(),
+                status: "renamed".into(),
+                previous_path: Some("old.yml".into()),
+            },
+            ChangedFile {
+                path: "gone".into(),
+                status: "removed".into(),
+                previous_path: None,
+            },
+            ChangedFile {
+                path: "../escape".into(),
+                status: "removed".into(),
+                previous_path: None,
+            },
         ];
-        let changes = Changes::from_pull_request_files(&files);
-        match changes.files.get("Dockerfile") {
-            Some(FileChange::Lines(ranges)) => assert_eq!(ranges, &[(2, 2), (3, 3), (12, 12)]),
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            changes.files.get("new.yml"),
-            Some(FileChange::Whole)
-        ));
-        assert!(matches!(
-            changes.files.get("big.yml"),
-            Some(FileChange::Whole)
-        ));
-        assert!(!changes.files.contains_key("gone.yml"));
-    }
-
-    #[test]
-    fn unquotes_paths() {
-        assert_eq!(unquote("\"b/a\\tb\""), "b/a\tb");
-        assert_eq!(unquote("plain"), "plain");
+        let before: HashMap<String, Option<Vec<u8>>> = changed
+            .iter()
+            .filter_map(|f| f.base_path())
+            .map(|p| (p.to_string(), Some(format!("base of {p}\n").into_bytes())))
+            .collect();
+        let base = BaseTree::from_changed_files(work, &changed, &before).unwrap();
+        let tree = base.tree();
+        let read = |p: &str| std::fs::read_to_string(tree.join(p)).ok();
+        assert_eq!(read("Dockerfile").as_deref(), Some("base of Dockerfile\n"));
+        assert_eq!(read("old.yml").as_deref(), Some("base of old.yml\n"));
+        assert_eq!(read("gone").as_deref(), Some("base of gone\n"));
+        assert_eq!(read("unchanged").as_deref(), Some("kept\n"));
+        assert_eq!(read("app/new.yml"), None);
+        assert_eq!(read("app/renamed.yml"), None);
+        assert!(!dir.path().parent().unwrap().join("escape").exists());
+        // The work tree itself is untouched.
+        assert_eq!(
+            std::fs::read_to_string(work.join("Dockerfile")).unwrap(),
+            "FROM x\n"
+        );
+        let folder = base.dir.clone();
+        drop(base);
+        assert!(!folder.exists());
     }
 }

@@ -76,17 +76,15 @@ pub struct ScanArgs {
     /// Print findings only: no summary.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Report only findings on lines changed since the merge base of REF and HEAD (committed or
-    /// not; untracked files count as new). For pull requests: `--new-since origin/main`.
+    /// Report only new findings: those absent from a scan of the merge base of REF and HEAD
+    /// (matched by fingerprint, so a deleted protective line counts). For pull requests:
+    /// `--new-since origin/main`.
     #[arg(long, value_name = "REF")]
     pub new_since: Option<String>,
     /// Also write SARIF to FILE, whatever `--format` is (e.g. annotations on standard output and
     /// SARIF for code scanning from one run).
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
-    /// Changed lines known without git (the Action reads them from the pull request).
-    #[arg(skip)]
-    pub changes: Option<crate::changes::Changes>,
     /// The base to compare with: only findings absent from its scan are reported (set by
     /// the Action; `--new-since` makes one from git).
     #[arg(skip)]

@@ -205,11 +205,13 @@ pub fn classify_found(path: &Path) -> Option<FileKind> {
 /// In a git work tree every tracked file is a candidate whatever `.gitignore` says; untracked
 /// files follow `.gitignore`. `.ignore` files are not read. Outside git, `.gitignore` is
 /// honoured. Symbolic links are checked through their target when it lies inside the root.
+/// `gitignore: false` reads no ignore file at all (a base tree of tracked files only).
 pub fn discover(
     roots: &[PathBuf],
     exclude: &GlobSet,
     cwd: &Path,
     all_text: bool,
+    gitignore: bool,
 ) -> (Vec<Discovered>, Vec<String>) {
     let found = Mutex::new(Vec::new());
     let mut notes = Vec::new();
@@ -241,7 +243,7 @@ pub fn discover(
         };
         // The tracked files, when the root is in a git work tree whose index can be read. An
         // index that cannot be read means no ignore file is trusted.
-        let mut honour_gitignore = true;
+        let mut honour_gitignore = gitignore;
         let mut tracked = Vec::new();
         if let Some((tree, git_dir)) = crate::tracked::find_repository(&real_root) {
             match crate::tracked::tracked_paths(&git_dir) {
@@ -306,7 +308,8 @@ pub fn discover(
     (files, notes)
 }
 
-fn skipped_dir(name: &std::ffi::OsStr) -> bool {
+/// Folders never entered: VCS metadata and vendored dependencies.
+pub fn skipped_dir(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n))
 }
 

@@ -117,7 +117,7 @@ pub struct Report {
     pub files_scanned: usize,
     pub suppressed: usize,
     pub baselined: usize,
-    /// Findings left out by `--new-since` because they are not on changed lines.
+    /// Findings left out by `--new-since` / `only-new` because the base has them too.
     pub outside_changes: usize,
     /// Image references that could not be resolved statically and were not checked.
     pub not_checked: usize,

@@ -72,16 +72,37 @@ pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, St
 /// GitHub lists at most 3,000 files of a pull request, 100 a page.
 const MAX_PAGES: u32 = 30;
 
-/// The files of pull request `number`: `(path, status, patch)`.
+/// GitHub's comparison lists at most 300 files; beyond that the change is not fully known.
+const MAX_COMPARED_FILES: usize = 300;
+
+/// One entry of GitHub's list of changed files.
+fn changed_file(file: &Value) -> Option<crate::changes::ChangedFile> {
+    Some(crate::changes::ChangedFile {
+        path: file["filename"].as_str()?.to_string(),
+        status: file["status"].as_str()?.to_string(),
+        previous_path: file["previous_filename"].as_str().map(str::to_string),
+    })
+}
+
+/// The files pull request `number` changes, and the commit its base branch is at.
 pub fn pull_request_files(
     api_url: &str,
     token: &str,
     repository: &str,
     number: u64,
-) -> Result<Vec<(String, String, Option<String>)>, String> {
+) -> Result<(Vec<crate::changes::ChangedFile>, String), String> {
     block_on(async {
         // Built inside the runtime: the client spawns its connection tasks on it.
         let client = client(api_url, token)?;
+        let pull: Value = client
+            .get(&format!("/repos/{repository}/pulls/{number}"), None::<&()>)
+            .await
+            .map_err(|e| describe(e, "pull request"))?;
+        let base = pull["base"]["sha"]
+            .as_str()
+            .filter(|sha| is_commit(sha))
+            .ok_or("pull request: GitHub gave no base commit")?
+            .to_string();
         let mut files = Vec::new();
         for page in 1..=MAX_PAGES {
             let route =
@@ -91,34 +112,29 @@ pub fn pull_request_files(
                 .await
                 .map_err(|e| describe(e, "pull request files"))?;
             let count = list.len();
-            for file in list {
-                let (Some(path), Some(status)) =
-                    (file["filename"].as_str(), file["status"].as_str())
-                else {
-                    continue;
-                };
-                let patch = file["patch"].as_str().map(str::to_string);
-                files.push((path.to_string(), status.to_string(), patch));
-            }
+            files.extend(list.iter().filter_map(changed_file));
             if count < 100 {
                 break;
             }
+            if page == MAX_PAGES {
+                return Err(format!(
+                    "the pull request changes more than {} files, more than GitHub lists",
+                    MAX_PAGES * 100
+                ));
+            }
         }
-        Ok(files)
+        Ok((files, base))
     })?
 }
 
-/// GitHub's comparison lists at most 300 files; beyond that the change is not fully known.
-const MAX_COMPARED_FILES: usize = 300;
-
-/// The files changed between `base` and `head` (a merge-queue entry): `(path, status, patch)`.
+/// The files changed between `base` and `head` (a merge-queue entry).
 pub fn compared_files(
     api_url: &str,
     token: &str,
     repository: &str,
     base: &str,
     head: &str,
-) -> Result<Vec<(String, String, Option<String>)>, String> {
+) -> Result<Vec<crate::changes::ChangedFile>, String> {
     block_on(async {
         let client = client(api_url, token)?;
         let route = format!("/repos/{repository}/compare/{base}...{head}");
@@ -132,16 +148,68 @@ pub fn compared_files(
                 "the merge-queue entry changes {MAX_COMPARED_FILES} files or more, more than GitHub lists"
             ));
         }
-        Ok(list
-            .iter()
-            .filter_map(|file| {
-                Some((
-                    file["filename"].as_str()?.to_string(),
-                    file["status"].as_str()?.to_string(),
-                    file["patch"].as_str().map(str::to_string),
-                ))
-            })
-            .collect())
+        Ok(list.iter().filter_map(changed_file).collect())
+    })?
+}
+
+/// Whether `text` is a full commit id (what may go into a URL as a ref).
+pub fn is_commit(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The text of each of `paths` at commit `sha` (`None`: no such file there), from the
+/// contents API. Files GitHub will not inline (over 1 MB) are an error: the caller then
+/// compares with nothing rather than with a wrong base.
+pub fn files_at(
+    api_url: &str,
+    token: &str,
+    repository: &str,
+    sha: &str,
+    paths: &[&str],
+) -> Result<std::collections::HashMap<String, Option<Vec<u8>>>, String> {
+    use base64::Engine;
+    if !is_commit(sha) {
+        return Err(format!("`{sha}` is not a commit id"));
+    }
+    block_on(async {
+        let client = client(api_url, token)?;
+        let mut out = std::collections::HashMap::new();
+        for path in paths {
+            let route = format!(
+                "/repos/{repository}/contents/{}?ref={sha}",
+                encode_path(path)
+            );
+            let answer: Result<Value, _> = client.get(&route, None::<&()>).await;
+            let text = match answer {
+                Ok(file) => {
+                    if file["type"].as_str() != Some("file")
+                        || file["encoding"].as_str() != Some("base64")
+                    {
+                        return Err(format!(
+                            "{path} at the base: GitHub did not give its text (over 1 MB, or not a file)"
+                        ));
+                    }
+                    let encoded: String = file["content"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .collect();
+                    Some(
+                        base64::engine::general_purpose::STANDARD
+                            .decode(encoded)
+                            .map_err(|_| format!("{path} at the base: content is not base64"))?,
+                    )
+                }
+                Err(octocrab::Error::GitHub { source, .. })
+                    if source.status_code.as_u16() == 404 =>
+                {
+                    None
+                }
+                Err(e) => return Err(describe(e, &format!("{path} at the base"))),
+            };
+            out.insert(path.to_string(), text);
+        }
+        Ok(out)
     })?
 }
 

@@ -32,6 +32,9 @@ pub struct ScanOptions {
     pub online: Option<std::sync::Arc<crate::online::Online>>,
     /// Rules run after the built-in ones (tests prove containment with a rule that fails).
     pub extra_rules: Vec<&'static Rule>,
+    /// Whether `.gitignore` keeps untracked files out. Off for the scan of a base tree,
+    /// which holds only the files the base tracked.
+    pub gitignore: bool,
 }
 
 impl ScanOptions {
@@ -51,6 +54,7 @@ pub fn scan(options: &ScanOptions) -> Report {
         &options.config.exclude,
         &options.cwd,
         options.config.secrets_scope_all,
+        options.gitignore,
     );
 
     // `.env` files are read first: compose interpolation needs them. Their text is kept and

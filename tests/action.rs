@@ -197,6 +197,26 @@ async fn action_uploads_the_sarif_when_asked() {
     assert_eq!(body["ref"], "refs/pull/3/merge");
 }
 
+/// Serve `text` as `path` at commit `sha` from the contents API, as GitHub does.
+async fn mount_base_file(server: &wiremock::MockServer, path: &str, sha: &str, text: &str) {
+    use base64::Engine;
+    use wiremock::matchers::{method, query_param};
+    use wiremock::{Mock, ResponseTemplate};
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path(format!(
+            "/repos/acme/app/contents/{path}"
+        )))
+        .and(query_param("ref", sha))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "type": "file",
+            "encoding": "base64",
+            "content": base64::engine::general_purpose::STANDARD.encode(text),
+        })))
+        .expect(1..)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test]
 async fn only_new_reports_the_lines_a_pull_request_changes() {
     use wiremock::matchers::{method, path, query_param};
@@ -213,6 +233,17 @@ async fn only_new_reports_the_lines_a_pull_request_changes() {
         .expect(1)
         .mount(&server)
         .await;
+    let base = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls/3"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"number": 3, "base": {"sha": base}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_base_file(&server, "Dockerfile", base, "FROM nginx\nUSER 101\n").await;
 
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -280,6 +311,7 @@ async fn only_new_in_a_merge_queue_reports_the_lines_the_entry_changes() {
         .expect(1)
         .mount(&server)
         .await;
+    mount_base_file(&server, "Dockerfile", base, "FROM nginx\nUSER 101\n").await;
 
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -313,4 +345,77 @@ async fn only_new_in_a_merge_queue_reports_the_lines_the_entry_changes() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("file=Dockerfile,line=3,"), "{stdout}");
     assert!(!stdout.contains("line=1,"), "{stdout}");
+}
+
+#[tokio::test]
+async fn only_new_reports_what_a_deleted_line_allows_and_fails_closed() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let base = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls/4"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"base": {"sha": base}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls/4/files"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+            {"filename": "Dockerfile", "status": "modified"},
+            {"filename": "deploy/compose.yaml", "status": "renamed", "previous_filename": "compose.yaml"}
+        ])))
+        .mount(&server)
+        .await;
+    mount_base_file(&server, "Dockerfile", base, "FROM alpine:3.20\nUSER 101\n").await;
+    mount_base_file(
+        &server,
+        "compose.yaml",
+        base,
+        "services:\n  web:\n    image: nginx:1.27\n",
+    )
+    .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    // The pull request deletes `USER 101` and moves the compose file.
+    write(dir.path(), "Dockerfile", "FROM alpine:3.20\n");
+    write(
+        dir.path(),
+        "deploy/compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n",
+    );
+    let run = |number: &str| {
+        let mut cmd = bin();
+        cmd.current_dir(dir.path())
+            .env_clear()
+            .env("INPUT_ONLY-NEW", "true")
+            .env("INPUT_TOKEN", "ghs_PortcullisActionToken0004")
+            .env("INPUT_FAIL-ON", "warning")
+            .env("GITHUB_REPOSITORY", "acme/app")
+            .env("GITHUB_REF", format!("refs/pull/{number}/merge"))
+            .env("GITHUB_API_URL", server.uri())
+            .arg("action");
+        cmd
+    };
+    let mut cmd = run("4");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("portcullis root-user"), "{stdout}");
+    // The Dockerfile's other findings were there before.
+    assert_eq!(stdout.matches("file=Dockerfile,").count(), 1, "{stdout}");
+    assert!(stdout.contains("file=deploy/compose.yaml"), "{stdout}");
+
+    // Pull request 5 is unknown to GitHub: every finding is reported.
+    let mut cmd = run("5");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("reporting every finding"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
 }

@@ -296,6 +296,7 @@ fn a_failing_rule_is_contained_and_loud() {
         only: None,
         online: None,
         extra_rules: vec![&EXPLODING],
+        gitignore: true,
     });
     let failure = report
         .findings

@@ -131,7 +131,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
         extras.push(format!("{} in the baseline", report.baselined));
     }
     if report.outside_changes > 0 {
-        extras.push(format!("{} on unchanged lines", report.outside_changes));
+        extras.push(format!("{} already in the base", report.outside_changes));
     }
     if report.not_checked > 0 {
         extras.push(format!(

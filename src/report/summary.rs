@@ -37,7 +37,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
     for (n, what) in [
         (report.suppressed, "suppressed"),
         (report.baselined, "in the baseline"),
-        (report.outside_changes, "on unchanged lines"),
+        (report.outside_changes, "already in the base"),
     ] {
         if n > 0 {
             extras.push(format!("{n} {what}"));

@@ -31,6 +31,7 @@ pub fn scan_dir(dir: &Path) -> Report {
         only: None,
         online,
         extra_rules: Vec::new(),
+        gitignore: true,
     })
 }
 
