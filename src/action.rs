@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `path` (whitespace-separated) | `[PATH...]` |
 //! | `config` | `--config` |
+//! | `policy` | `--policy` (an organization policy the repository's configuration can only tighten) |
 //! | `fail-on` | `--fail-on` |
 //! | `sarif-file` (default `portcullis.sarif`) | `--sarif` |
 //! | `category` | `--category` |
@@ -33,6 +34,7 @@ use crate::report::Format;
 pub const INPUTS: &[&str] = &[
     "path",
     "config",
+    "policy",
     "fail-on",
     "sarif-file",
     "category",
@@ -140,6 +142,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         output: None,
         fail_on,
         config: input("config").map(PathBuf::from),
+        policy: input("policy").map(PathBuf::from),
         baseline: input("baseline").map(PathBuf::from),
         write_baseline: None,
         quiet: false,

@@ -88,6 +88,29 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         },
         None => Config::default(),
     };
+    // An organization policy governs the repository's configuration: it can only tighten.
+    let mut policy_notes = Vec::new();
+    let config = match &args.policy {
+        Some(path) if !path.is_file() => {
+            eprintln!("error: {}: policy file not found", path.display());
+            return Err(EXIT_USAGE);
+        }
+        Some(path) => match Config::load(path) {
+            Ok(policy) => {
+                let (config, refused) = config.under_policy(&policy);
+                policy_notes = refused;
+                config
+            }
+            Err(e) => {
+                eprintln!("error: invalid policy: {e}");
+                return Err(EXIT_USAGE);
+            }
+        },
+        None => config,
+    };
+    for note in &policy_notes {
+        eprintln!("warning: policy: {note}");
+    }
     let baseline = match &args.baseline {
         Some(path) => match Baseline::load(path) {
             Ok(b) => Some(b),
@@ -153,6 +176,17 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         gitignore: true,
     };
     let mut report = scan(&options);
+    report
+        .notifications
+        .extend(
+            policy_notes
+                .into_iter()
+                .map(|message| crate::finding::Notification {
+                    level: crate::finding::Level::Warning,
+                    message: format!("policy: {message}"),
+                    path: None,
+                }),
+        );
     if let Some(online) = &options.online {
         for note in online.notes() {
             eprintln!("{}: {}", note.level.as_str(), note.message);
@@ -186,18 +220,43 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             extra_rules: Vec::new(),
             gitignore: false,
         };
-        let known: std::collections::HashSet<String> = if base_options.roots.is_empty() {
-            Default::default()
+        let base_report = if base_options.roots.is_empty() {
+            crate::finding::Report::default()
         } else {
             scan(&base_options)
-                .findings
-                .into_iter()
-                .map(|f| f.fingerprint)
-                .collect()
         };
+        let known: std::collections::HashSet<&str> = base_report
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
         let before = report.findings.len();
-        report.findings.retain(|f| !known.contains(&f.fingerprint));
+        report
+            .findings
+            .retain(|f| !known.contains(f.fingerprint.as_str()));
         report.outside_changes = before - report.findings.len();
+        // What the change suppresses that the base did not, and whether it changes the
+        // configuration: shown to reviewers, since either can hide a finding.
+        let suppressed_before: std::collections::HashSet<&str> = base_report
+            .suppressions
+            .iter()
+            .map(|s| s.finding.fingerprint.as_str())
+            .collect();
+        report.added_suppressions = report
+            .suppressions
+            .iter()
+            .filter(|s| !suppressed_before.contains(s.finding.fingerprint.as_str()))
+            .cloned()
+            .collect();
+        if let Some(path) = &options.config.source {
+            let now = std::fs::read(path).ok();
+            let then = base.map(path).and_then(|p| std::fs::read(p).ok());
+            if now != then {
+                report
+                    .changed_configuration
+                    .push(crate::discover::display_path(path, &cwd));
+            }
+        }
     }
 
     let enabled: Vec<&'static rules::Rule> = rules::ALL

@@ -67,6 +67,11 @@ pub struct ScanArgs {
     /// at the scan root or above it, up to the repository root].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// An organization policy (same format as portcullis.toml), read before the repository's
+    /// configuration, which may then only tighten it: stricter levels and thresholds, more
+    /// rules, narrower allow lists; never excludes, config ignores or disabled rules.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     /// Report only findings whose fingerprint is not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -27,6 +27,15 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Note => "note",
+            FailOn::Never => "never",
+        }
+    }
+
     pub fn threshold(self) -> Option<Level> {
         match self {
             FailOn::Error => Some(Level::Error),
@@ -65,6 +74,22 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+/// Rule options that are allow lists with "an empty list allows everything": a repository
+/// that sets one where the policy sets none narrows what is allowed (`untrusted-registry` is
+/// inactive until it has a list). Every other allow list allows nothing extra when empty, so a
+/// repository may not start one under a policy.
+const EMPTY_ALLOWS_ALL: &[(&str, &str)] = &[("untrusted-registry", "allow")];
+
+/// How strict a fail threshold is: lower fails on more.
+fn strictness(fail_on: FailOn) -> u8 {
+    match fail_on {
+        FailOn::Note => 0,
+        FailOn::Warning => 1,
+        FailOn::Error => 2,
+        FailOn::Never => 3,
+    }
+}
+
 /// An ignore written in the configuration rather than in the file.
 #[derive(Debug, Clone)]
 pub struct PathIgnore {
@@ -83,6 +108,9 @@ pub struct Config {
     pub max_file_size: u64,
     pub levels: HashMap<&'static str, Level>,
     pub disabled: Vec<&'static str>,
+    /// Rules the file enables explicitly (`enabled = true`): what a repository may turn back
+    /// on under a policy that disables them.
+    pub enabled_explicitly: Vec<&'static str>,
     pub options: HashMap<&'static str, HashMap<String, Vec<String>>>,
     pub ignores: Vec<PathIgnore>,
     /// Scan every text file for credentials, not only the configuration files.
@@ -98,6 +126,7 @@ impl Default for Config {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             levels: HashMap::new(),
             disabled: Vec::new(),
+            enabled_explicitly: Vec::new(),
             options: HashMap::new(),
             ignores: Vec::new(),
             secrets_scope_all: false,
@@ -112,6 +141,118 @@ impl Config {
 
     pub fn level(&self, rule: &Rule) -> Level {
         self.levels.get(rule.id).copied().unwrap_or(rule.level)
+    }
+
+    /// The configuration in force when an organization's `policy` governs this repository
+    /// configuration: the repository may tighten what the policy sets, never loosen it.
+    ///
+    /// - `fail-on`: the stricter of the two; `max-file-size`: the policy's.
+    /// - levels: a repository may raise a rule's level above the policy's (or the rule's
+    ///   default), not lower it.
+    /// - `enabled`: a repository may enable a rule the policy disables, not disable one.
+    /// - `exclude`, `[[ignore]]`: the policy's only; the repository's are not applied. Inline
+    ///   ignore comments still are (each is visible where it is written, and the step summary
+    ///   lists those a pull request adds).
+    /// - allow lists (rule options): a repository may narrow the policy's list (the
+    ///   intersection is used), and may start one only where an empty list allows everything.
+    /// - `secrets-scope = "all"` from either applies.
+    ///
+    /// What the repository asked for and did not get is returned, one line each, to be shown.
+    pub fn under_policy(self, policy: &Config) -> (Config, Vec<String>) {
+        let repo = self;
+        let shown = repo.source.as_ref().map_or_else(
+            || "the repository configuration".to_string(),
+            |p| p.display().to_string(),
+        );
+        let mut refused = Vec::new();
+        let mut out = policy.clone();
+        out.source = repo.source.clone().or_else(|| policy.source.clone());
+        // Without a `fail-on` of its own the policy holds the default, `error`.
+        let floor = policy.fail_on.unwrap_or(FailOn::Error);
+        out.fail_on = match repo.fail_on {
+            Some(r) if strictness(r) > strictness(floor) => {
+                refused.push(format!(
+                    "{shown}: `fail-on = \"{}\"` is looser than the policy's `{}`; the policy's applies",
+                    r.as_str(),
+                    floor.as_str()
+                ));
+                policy.fail_on
+            }
+            Some(r) => Some(r),
+            None => policy.fail_on,
+        };
+        // The policy's size limit: past it a file is a parse-error, so no value loosens the
+        // gate, but a repository must not make every scan read gigabytes either.
+        out.max_file_size = policy.max_file_size;
+        if !repo.exclude.is_empty() {
+            refused.push(format!(
+                "{shown}: `exclude` is not applied under a policy; the policy decides what is excluded"
+            ));
+        }
+        if !repo.ignores.is_empty() {
+            refused.push(format!(
+                "{shown}: {} `[[ignore]]` entries are not applied under a policy (inline ignore comments are)",
+                repo.ignores.len()
+            ));
+        }
+        for (&id, &level) in &repo.levels {
+            let floor = policy
+                .levels
+                .get(id)
+                .copied()
+                .unwrap_or_else(|| rules::by_id(id).map_or(Level::Note, |rule| rule.level));
+            if level >= floor {
+                out.levels.insert(id, level);
+            } else {
+                refused.push(format!(
+                    "{shown}: `rules.{id}.level = \"{}\"` is lower than the policy's `{}`; the policy's applies",
+                    level.as_str(),
+                    floor.as_str()
+                ));
+            }
+        }
+        for &id in &repo.disabled {
+            if !policy.disabled.contains(&id) {
+                refused.push(format!(
+                    "{shown}: `rules.{id}.enabled = false` is not applied: the policy enables `{id}`"
+                ));
+            }
+        }
+        out.disabled
+            .retain(|id| !repo.enabled_explicitly.contains(id));
+        for (&id, options) in &repo.options {
+            for (name, values) in options {
+                let theirs = policy.options.get(id).and_then(|o| o.get(name));
+                let narrowed = match theirs {
+                    Some(allowed) => {
+                        let kept: Vec<String> = values
+                            .iter()
+                            .filter(|v| allowed.contains(v))
+                            .cloned()
+                            .collect();
+                        if kept.len() < values.len() {
+                            refused.push(format!(
+                                "{shown}: `rules.{id}.{name}` entries the policy does not allow are not applied"
+                            ));
+                        }
+                        kept
+                    }
+                    None if EMPTY_ALLOWS_ALL.contains(&(id, name.as_str())) => values.clone(),
+                    None => {
+                        refused.push(format!(
+                            "{shown}: `rules.{id}.{name}` is not applied: the policy allows nothing there"
+                        ));
+                        continue;
+                    }
+                };
+                out.options
+                    .entry(id)
+                    .or_default()
+                    .insert(name.clone(), narrowed);
+            }
+        }
+        out.secrets_scope_all = policy.secrets_scope_all || repo.secrets_scope_all;
+        (out, refused)
     }
 
     /// Find the configuration for a scan of `root`: the first of `FILE_NAMES` in `root` or a
@@ -210,7 +351,9 @@ impl Config {
                                 format!("key `rules.{}.enabled`: expected true or false", rule.id),
                             )
                         })?;
-                        if !enabled {
+                        if enabled {
+                            config.enabled_explicitly.push(rule.id);
+                        } else {
                             config.disabled.push(rule.id);
                         }
                     }
@@ -432,5 +575,49 @@ reason = "scheduled for removal"
         assert_eq!(e.line, 2);
         assert!(e.message.contains("unknown-key"), "{e}");
         assert_eq!(e.to_string().split(':').next(), Some("p.toml"));
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        Config::parse(text, "test.toml").unwrap()
+    }
+
+    #[test]
+    fn a_repository_tightens_and_never_loosens() {
+        let policy = config(
+            "fail-on = \"warning\"\nmax-file-size = 1000\nexclude = [\"vendor-x/**\"]\n[rules.sudo-in-run]\nenabled = false\n[rules.unpinned-action]\nallow = [\"acme/*\", \"corp/*\"]\n",
+        );
+        let repo = config(
+            "fail-on = \"never\"\nmax-file-size = 5000\n[rules.sudo-in-run]\nenabled = true\n[rules.privileged]\nenabled = false\n[rules.unpinned-action]\nallow = [\"acme/*\", \"evil/*\"]\n[rules.untrusted-registry]\nallow = [\"ghcr.io/acme\"]\n",
+        );
+        let (merged, refused) = repo.under_policy(&policy);
+        assert_eq!(merged.fail_on, Some(FailOn::Warning));
+        assert_eq!(merged.max_file_size, 1000);
+        assert!(
+            refused.iter().any(|r| r.contains("fail-on")),
+            "{refused:#?}"
+        );
+        assert!(merged.exclude.is_match("vendor-x/a"));
+        assert!(merged.disabled.is_empty(), "{:?}", merged.disabled);
+        assert_eq!(
+            merged.options["unpinned-action"]["allow"],
+            vec!["acme/*".to_string()]
+        );
+        assert_eq!(
+            merged.options["untrusted-registry"]["allow"],
+            vec!["ghcr.io/acme".to_string()]
+        );
+        assert_eq!(refused.len(), 3, "{refused:#?}");
+
+        // Stricter settings of the repository are kept.
+        let strict = config("fail-on = \"note\"\n[rules.latest-tag]\nlevel = \"error\"\n");
+        let (merged, refused) = strict.under_policy(&policy);
+        assert_eq!(merged.fail_on, Some(FailOn::Note));
+        assert_eq!(merged.levels["latest-tag"], Level::Error);
+        assert!(refused.is_empty(), "{refused:#?}");
     }
 }

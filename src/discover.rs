@@ -144,39 +144,40 @@ pub fn plain_text_name(path: &Path) -> bool {
         || lower.ends_with(".map"))
 }
 
-/// The path users see: relative to the working directory when the file is below it, otherwise
-/// relative to the scan root.
-pub fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {
+/// The path users see: relative to the working directory when the file is below it,
+/// otherwise absolute, so that files of two roots outside the working directory never share a
+/// name (SARIF then gives them an absolute URI, never one that climbs out of `%SRCROOT%`).
+/// Forward slashes, no `./`, no `..`.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
         cwd.join(path)
     };
-    let rel = abs
-        .strip_prefix(cwd)
-        .or_else(|_| path.strip_prefix(root))
-        .unwrap_or(path);
-    let mut out = String::new();
-    for part in rel.components() {
-        use std::path::Component;
+    let abs = normalize(&abs);
+    let rel = abs.strip_prefix(normalize(cwd));
+    let shown = match &rel {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel,
+        _ => abs.as_path(),
+    };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// `path` without `.` and with each `..` applied to the part before it (no file system access:
+/// links are resolved where it matters, by `canonicalize`).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
         match part {
-            Component::CurDir => continue,
-            Component::Normal(p) => {
-                if !out.is_empty() {
-                    out.push('/');
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
                 }
-                out.push_str(&p.to_string_lossy());
             }
-            other => {
-                if !out.is_empty() && !out.ends_with('/') {
-                    out.push('/');
-                }
-                out.push_str(&other.as_os_str().to_string_lossy());
-            }
+            other => out.push(other.as_os_str()),
         }
-    }
-    if out.is_empty() {
-        out = path.to_string_lossy().replace('\\', "/");
     }
     out
 }
@@ -218,7 +219,7 @@ pub fn discover(
     for root in roots {
         if root.is_file() {
             if let Some(kind) = classify_found(root) {
-                let display = display_path(root, root.parent().unwrap_or(root), cwd);
+                let display = display_path(root, cwd);
                 found
                     .lock()
                     .expect("no panics while held")
@@ -337,7 +338,7 @@ impl Walk<'_> {
             (self.all_text && file_type.is_file() && plain_text_name(path))
                 .then_some(FileKind::Text)
         })?;
-        let display = display_path(path, self.root, self.cwd);
+        let display = display_path(path, self.cwd);
         if self.exclude.is_match(&display) {
             return None;
         }
@@ -366,7 +367,7 @@ impl Walk<'_> {
                 return refused("a symbolic link to something other than a regular file; not read");
             }
             let shown = self.root.join(inside);
-            let display = display_path(&shown, self.root, self.cwd);
+            let display = display_path(&shown, self.cwd);
             if self.exclude.is_match(&display) {
                 return None;
             }
@@ -426,20 +427,21 @@ mod tests {
     fn display_paths_are_relative_with_forward_slashes() {
         let cwd = Path::new("/repo");
         assert_eq!(
-            display_path(Path::new("./a/Dockerfile"), Path::new("."), cwd),
+            display_path(Path::new("./a/Dockerfile"), cwd),
             "a/Dockerfile"
         );
         assert_eq!(
-            display_path(Path::new("/repo/b/compose.yml"), Path::new("/repo"), cwd),
+            display_path(Path::new("/repo/b/compose.yml"), cwd),
             "b/compose.yml"
         );
+        // Outside the working folder: absolute, so two roots never collide.
         assert_eq!(
-            display_path(
-                Path::new("/elsewhere/x/Dockerfile"),
-                Path::new("/elsewhere"),
-                cwd
-            ),
-            "x/Dockerfile"
+            display_path(Path::new("/elsewhere/x/Dockerfile"), cwd),
+            "/elsewhere/x/Dockerfile"
+        );
+        assert_eq!(
+            display_path(Path::new("../other/Dockerfile"), cwd),
+            "/other/Dockerfile"
         );
     }
 }

@@ -121,6 +121,20 @@ pub struct Report {
     pub outside_changes: usize,
     /// Image references that could not be resolved statically and were not checked.
     pub not_checked: usize,
+    /// The findings an ignore comment or the configuration suppressed.
+    pub suppressions: Vec<Suppression>,
+    /// With a base to compare with: the suppressions the change adds, and the configuration
+    /// files it changes, for reviewers to see (they can hide what the gate would report).
+    pub added_suppressions: Vec<Suppression>,
+    pub changed_configuration: Vec<String>,
+}
+
+/// A finding that was not reported because something asked for that.
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    pub finding: Finding,
+    /// `true` for an inline ignore comment, `false` for the configuration's `[[ignore]]`.
+    pub by_comment: bool,
 }
 
 impl Report {

@@ -10,7 +10,9 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::discover::{self, Discovered};
-use crate::finding::{Finding, Fix, Location, Notification, Related, Replacement, Report, Snippet};
+use crate::finding::{
+    Finding, Fix, Location, Notification, Related, Replacement, Report, Snippet, Suppression,
+};
 use crate::fingerprint::{self, MASK};
 use crate::parse::{self, Document};
 use crate::rules::meta::{parse_error::PARSE_ERROR, unused_ignore::UNUSED_IGNORE};
@@ -133,6 +135,7 @@ pub fn scan(options: &ScanOptions) -> Report {
     for outcome in outcomes {
         report.findings.extend(outcome.findings);
         report.suppressed += outcome.suppressed;
+        report.suppressions.extend(outcome.suppressions);
         report.not_checked += outcome.not_checked.len();
         report.notifications.extend(outcome.not_checked);
         report.notifications.extend(outcome.notes);
@@ -177,7 +180,7 @@ fn include_referenced_compose_files(
             continue;
         };
         // Where each env file is loaded, for `committed-env-file`'s related locations.
-        let display = discover::display_path(&path, dir, &options.cwd);
+        let display = discover::display_path(&path, &options.cwd);
         let lines = crate::source::LineIndex::new(text);
         let mut env_files = Vec::new();
         for (file, node) in parse::compose::env_files(&root) {
@@ -204,7 +207,7 @@ fn include_referenced_compose_files(
                 && canonical.is_file()
                 && known.insert(canonical)
             {
-                let display = discover::display_path(&candidate, dir, &options.cwd);
+                let display = discover::display_path(&candidate, &options.cwd);
                 if !options.config.exclude.is_match(&display) {
                     files.push(Discovered {
                         path: candidate,
@@ -224,7 +227,7 @@ fn include_referenced_compose_files(
             if !inside || !canonical.is_file() || !known.insert(canonical) {
                 continue;
             }
-            let display = discover::display_path(&candidate, dir, &options.cwd);
+            let display = discover::display_path(&candidate, &options.cwd);
             if options.config.exclude.is_match(&display) {
                 continue;
             }
@@ -343,6 +346,7 @@ pub fn read(path: &Path, max_size: u64) -> Result<String, String> {
 struct FileOutcome {
     findings: Vec<Finding>,
     suppressed: usize,
+    suppressions: Vec<Suppression>,
     not_checked: Vec<Notification>,
     /// Run-level notes about the file (a template, bytes read as U+FFFD).
     notes: Vec<Notification>,
@@ -667,6 +671,7 @@ fn finish(
     let comments = suppress::find(source, &instruction_lines);
     let mut used: HashSet<(usize, usize)> = HashSet::new();
     let mut suppressed = 0;
+    let mut suppressed_drafts = Vec::new();
     let mut kept = Vec::with_capacity(drafts.len());
     for draft in drafts {
         let line = source.line_col(draft.span.start as usize).line;
@@ -688,6 +693,7 @@ fn finish(
         }
         if by_config || by_comment {
             suppressed += 1;
+            suppressed_drafts.push((draft, by_comment));
         } else {
             kept.push(draft);
         }
@@ -738,9 +744,20 @@ fn finish(
         })
         .collect();
 
+    let (suppressed_drafts, by_comment): (Vec<Draft>, Vec<bool>) =
+        suppressed_drafts.into_iter().unzip();
+    let suppressions = resolve(source, suppressed_drafts, &redactions, &options.config)
+        .into_iter()
+        .zip(by_comment)
+        .map(|(finding, by_comment)| Suppression {
+            finding,
+            by_comment,
+        })
+        .collect();
     FileOutcome {
         findings: resolve(source, kept, &redactions, &options.config),
         suppressed,
+        suppressions,
         not_checked,
         notes: Vec::new(),
     }

@@ -426,3 +426,165 @@ fn interpolated_booleans_are_resolved() {
     assert!(has(&list, "privileged compose.yaml:4"), "{list:#?}");
     assert!(!has(&list, "privileged compose.yaml:7"), "{list:#?}");
 }
+
+/// A pull request cannot weaken an organization policy through the repository's own
+/// configuration: disabling, lowering, excluding, ignoring and loosening are not applied,
+/// tightening is.
+#[test]
+fn a_repository_configuration_only_tightens_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "portcullis.toml",
+        "fail-on = \"never\"\nexclude = [\"deploy/**\"]\n[rules.privileged]\nenabled = false\n[rules.root-user]\nlevel = \"note\"\n[rules.latest-tag]\nlevel = \"error\"\n[rules.unpinned-action]\nallow = [\"evil/*\"]\n[[ignore]]\npath = \"**\"\nrules = [\"tls-verification-disabled\"]\n",
+    );
+    write(
+        root,
+        "deploy/compose.yaml",
+        "services:\n  a:\n    image: nginx:1.27\n    privileged: true\n",
+    );
+    write(
+        root,
+        "Dockerfile",
+        "FROM alpine\nRUN curl -k https://example.com/x -o x\n",
+    );
+    write(
+        root,
+        ".github/workflows/ci.yml",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: evil/action@v1\n",
+    );
+    write(
+        root,
+        "policy/org.toml",
+        "[rules.unpinned-action]\nlevel = \"error\"\n",
+    );
+
+    // Without the policy the repository's configuration hides everything.
+    let (list, code, _) = findings(root, &[]);
+    assert_eq!(code, Some(0), "{list:#?}");
+
+    let (list, code, doc) = findings(root, &["--policy", "policy/org.toml"]);
+    assert_eq!(code, Some(1), "{list:#?}");
+    assert!(has(&list, "privileged deploy/compose.yaml:4"), "{list:#?}");
+    assert!(
+        has(&list, "tls-verification-disabled Dockerfile:2"),
+        "{list:#?}"
+    );
+    assert!(
+        has(&list, "unpinned-action .github/workflows/ci.yml:7"),
+        "{list:#?}"
+    );
+    let level_of = |rule: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["level"].as_str().unwrap().to_string())
+    };
+    // Lowering is refused, raising is kept.
+    assert_eq!(level_of("root-user").as_deref(), Some("warning"));
+    assert_eq!(level_of("latest-tag").as_deref(), Some("error"));
+    let notes = doc["notifications"].to_string();
+    assert!(
+        notes.contains("policy:") && notes.contains("rules.privileged.enabled"),
+        "{notes}"
+    );
+
+    let out = run(root, &["scan", "--policy", "missing.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The step summary shows reviewers the suppressions a change adds and its configuration
+/// changes.
+#[test]
+fn the_summary_lists_suppressions_a_change_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    if !git(root, &["init", "-q", "-b", "main"]) {
+        return;
+    }
+    write(root, "portcullis.toml", "fail-on = \"error\"\n");
+    write(
+        root,
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN curl -k https://example.com/x -o x\nUSER app\n",
+    );
+    assert!(git(root, &["add", "-A"]));
+    assert!(git(root, &["commit", "-qm", "base"]));
+    write(
+        root,
+        "portcullis.toml",
+        "fail-on = \"error\"\n[rules.latest-tag]\nlevel = \"error\"\n",
+    );
+    write(
+        root,
+        "Dockerfile",
+        "FROM alpine:3.20\n# portcullis: ignore[tls-verification-disabled] a mirror with a private CA\nRUN curl -k https://example.com/x -o x\nUSER app\n",
+    );
+    let summary = root.join("summary.md");
+    let out = run(
+        root,
+        &[
+            "scan",
+            "--new-since",
+            "main",
+            "--summary",
+            summary.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("Suppressions this change adds"), "{text}");
+    assert!(
+        text.contains("tls-verification-disabled at Dockerfile:3 (ignore comment)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("configuration changed: portcullis.toml"),
+        "{text}"
+    );
+}
+
+/// Two roots outside the working folder with files of the same name are both checked, and
+/// SARIF never points outside `%SRCROOT%` with a relative path.
+#[test]
+fn roots_outside_the_working_folder_never_collide() {
+    let here = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    write(
+        a.path(),
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN curl -k https://a.example | sh\n",
+    );
+    write(
+        b.path(),
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN wget --no-check-certificate https://b.example\n",
+    );
+    let (a_path, b_path) = (a.path().to_str().unwrap(), b.path().to_str().unwrap());
+    let (list, _, _) = findings(here.path(), &[a_path, b_path]);
+    let tls: Vec<&String> = list
+        .iter()
+        .filter(|f| f.starts_with("tls-verification-disabled"))
+        .collect();
+    assert_eq!(tls.len(), 2, "{list:#?}");
+    let out = run(here.path(), &["scan", "--format", "sarif", a_path]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for result in sarif["runs"][0]["results"].as_array().unwrap() {
+        let location = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        let uri = location["uri"].as_str().unwrap();
+        assert!(!uri.contains(".."), "{uri}");
+        assert!(
+            uri.starts_with("file:///") && location.get("uriBaseId").is_none(),
+            "{location}"
+        );
+    }
+}

@@ -133,6 +133,15 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
     if report.outside_changes > 0 {
         extras.push(format!("{} already in the base", report.outside_changes));
     }
+    if !report.added_suppressions.is_empty() {
+        extras.push(format!(
+            "{} added by this change",
+            plural(report.added_suppressions.len(), "suppression")
+        ));
+    }
+    if !report.changed_configuration.is_empty() {
+        extras.push("configuration changed".to_string());
+    }
     if report.not_checked > 0 {
         extras.push(format!(
             "{} not checked (unresolved variables)",

@@ -197,7 +197,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         value["fixes"] = json!([{
             "description": {"text": fix.description},
             "artifactChanges": [{
-                "artifactLocation": {"uri": encode_uri(&f.location.path), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": artifact_location(&f.location.path),
                 "replacements": fix.replacements.iter().map(|r| json!({
                     "deletedRegion": {
                         "startLine": r.start.line,
@@ -216,7 +216,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
 fn location(loc: &Location) -> Value {
     json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": encode_uri(&loc.path), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": artifact_location(&loc.path),
             "region": {
                 "startLine": loc.start.line,
                 "startColumn": loc.start.column,
@@ -255,6 +255,19 @@ fn pascal_case(id: &str) -> String {
 }
 
 /// Percent-encode a relative path for a URI reference (slashes kept).
+/// Where a file is: relative to `%SRCROOT%` (the working folder) when it is below it, as an
+/// absolute `file://` URI otherwise (a scan root outside the working folder).
+fn artifact_location(path: &str) -> Value {
+    if path.starts_with('/') {
+        json!({"uri": format!("file://{}", encode_uri(path))})
+    } else if path.get(1..3) == Some(":/") {
+        // A Windows drive: `C:/x` is `file:///C:/x`.
+        json!({"uri": format!("file:///{}{}", &path[..2], encode_uri(&path[2..]))})
+    } else {
+        json!({"uri": encode_uri(path), "uriBaseId": "%SRCROOT%"})
+    }
+}
+
 pub fn encode_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {

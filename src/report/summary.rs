@@ -45,6 +45,32 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
     }
     text.push_str(&extras.join(" · "));
     text.push_str("\n\n");
+    if !report.added_suppressions.is_empty() || !report.changed_configuration.is_empty() {
+        text.push_str("#### Suppressions this change adds\n\n");
+        for path in &report.changed_configuration {
+            text.push_str(&format!("- configuration changed: {}\n", cell(path)));
+        }
+        for s in report.added_suppressions.iter().take(MAX_ROWS) {
+            let how = if s.by_comment {
+                "ignore comment"
+            } else {
+                "configuration `[[ignore]]`"
+            };
+            text.push_str(&format!(
+                "- {} at {}:{} ({how})\n",
+                cell(s.finding.rule.id),
+                cell(&s.finding.location.path),
+                s.finding.location.start.line
+            ));
+        }
+        if report.added_suppressions.len() > MAX_ROWS {
+            text.push_str(&format!(
+                "- and {} more\n",
+                report.added_suppressions.len() - MAX_ROWS
+            ));
+        }
+        text.push('\n');
+    }
     if total == 0 {
         return out.write_all(text.as_bytes());
     }

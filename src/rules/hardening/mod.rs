@@ -20,7 +20,7 @@ pub fn facts(path: &Path, text: &str, cwd: &Path) -> Option<DockerfileFacts> {
     let (file, _) = dockerfile::parse(text);
     let chain = file.final_chain();
     let final_stage = *chain.first()?;
-    let display = crate::discover::display_path(path, path.parent().unwrap_or(path), cwd);
+    let display = crate::discover::display_path(path, cwd);
     let source = SourceFile::new(display, FileKind::Dockerfile, text.to_string());
     let location = |span: Span| Location {
         path: source.path.clone(),
