@@ -13,6 +13,9 @@ use globset::GlobSet;
 
 use crate::source::FileKind;
 
+/// Files at most this long may be a symbolic link written as a file (its target's path).
+const MAX_LINK_TEXT: u64 = 1024;
+
 /// Directories never entered: VCS metadata and vendored dependencies.
 const SKIPPED_DIRS: &[&str] = &[
     ".git",
@@ -384,12 +387,48 @@ impl Walk<'_> {
             }
             return refused("not a regular file (a FIFO, device or socket); not read");
         }
+        if kind != FileKind::Text
+            && meta.len() <= MAX_LINK_TEXT
+            && let Some(real) = self.link_written_as_file(path)
+        {
+            let display = display_path(&real.1, self.cwd);
+            if self.exclude.is_match(&display) {
+                return None;
+            }
+            return Some(Discovered {
+                path: real.0,
+                display,
+                kind,
+                refused: None,
+            });
+        }
         Some(Discovered {
             path: path.to_path_buf(),
             display,
             kind,
             refused: None,
         })
+    }
+
+    /// A symbolic link checked out as a file (git with `core.symlinks=false`, an archive
+    /// that kept no links) holds only its target's path, e.g. `docker/Dockerfile`. When that
+    /// names a regular file inside the root, the link is read as Docker reads the real link:
+    /// through its target. Returns the target's real path and its path under the root.
+    fn link_written_as_file(&self, path: &Path) -> Option<(PathBuf, PathBuf)> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let target = text.strip_suffix('\n').unwrap_or(&text);
+        if target.is_empty()
+            || target.contains(['\n', ' ', '\t', '\r'])
+            || !target.contains(['/', '.'])
+            || target.starts_with('/')
+        {
+            return None;
+        }
+        let candidate = path.parent()?.join(target);
+        let real = std::fs::canonicalize(&candidate).ok()?;
+        let inside = real.strip_prefix(self.real_root).ok()?;
+        let original = std::fs::canonicalize(path).ok()?;
+        (real.is_file() && real != original).then(|| (real.clone(), self.root.join(inside)))
     }
 }
 

@@ -151,6 +151,35 @@ fn links_inside_the_root_are_followed_and_others_fail_the_gate() {
     assert!(has(&list, "parse-error docker-compose.yml:1"), "{list:#?}");
 }
 
+/// A link checked out as a file (git with `core.symlinks=false`) holds its target's path: it is
+/// checked through the target, once, like the link it stands for.
+#[test]
+fn links_written_as_files_are_read_through_their_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "docker/Dockerfile",
+        "FROM alpine:3.20\nRUN curl -k https://example.com | sh\n",
+    );
+    write(root, "Dockerfile", "docker/Dockerfile");
+    write(root, "other/Dockerfile", "../missing/Dockerfile");
+    let (list, _, _) = findings(root, &[]);
+    assert_eq!(
+        list.iter()
+            .filter(|f| f.starts_with("tls-verification-disabled"))
+            .collect::<Vec<_>>(),
+        ["tls-verification-disabled docker/Dockerfile:2"],
+        "{list:#?}"
+    );
+    assert!(
+        !list.iter().any(|f| f.ends_with(" Dockerfile:1")),
+        "{list:#?}"
+    );
+    // A path to nothing is still a Dockerfile that cannot be built.
+    assert!(has(&list, "parse-error other/Dockerfile:1"), "{list:#?}");
+}
+
 /// Case 3: An undecodable byte or a NUL does not drop the file, and a file past the size limit is
 /// still scanned for secrets, in bounded chunks, at its real lines.
 #[test]
@@ -420,11 +449,20 @@ fn interpolated_booleans_are_resolved() {
     write(
         dir.path(),
         "compose.yaml",
-        "services:\n  a:\n    image: nginx:1.27\n    privileged: ${PRIV:-true}\n  b:\n    image: nginx:1.27\n    privileged: ${OFF:-false}\n",
+        "services:\n  a:\n    image: nginx:1.27\n    privileged: ${PRIV:-true}\n  b:\n    image: nginx:1.27\n    privileged: ${OFF:-false}\n    mem_limit: ${MEM:-0}\n    cpus: ${CPUS:-1.5}\n    pids_limit: 100\n",
     );
-    let (list, _, _) = findings(dir.path(), &[]);
+    let (list, _, doc) = findings(dir.path(), &[]);
     assert!(has(&list, "privileged compose.yaml:4"), "{list:#?}");
     assert!(!has(&list, "privileged compose.yaml:7"), "{list:#?}");
+    let limits: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "missing-resource-limits" && f["start"]["line"] == 5)
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    // `${MEM:-0}` is no memory limit; `${CPUS:-1.5}` is a CPU limit.
+    assert_eq!(limits, ["Service `b` has no memory limit"], "{list:#?}");
 }
 
 /// A pull request cannot weaken an organization policy through the repository's own

@@ -3,7 +3,8 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        portcullis::fuzzing::check_shell(text);
-    }
+    // Bytes are read as a scan reads them: undecodable ones become U+FFFD.
+    let loaded = portcullis::scan::decode(data.to_vec());
+    let text = loaded.text.as_str();
+    portcullis::fuzzing::check_shell(text);
 });

@@ -45,7 +45,7 @@ fn check(doc: &Document, cx: &mut Context) {
         let drops_all = |s: &crate::parse::yaml::Node| {
             compose::list(s.get("cap_drop"))
                 .iter()
-                .any(|n| n.as_str().is_some_and(|c| normalise(c) == "ALL"))
+                .any(|n| scope.values.text(n).is_some_and(|c| normalise(&c) == "ALL"))
         };
         match service.entry("cap_drop") {
             None if scope.partial || scope.set_elsewhere(drops_all) => {}

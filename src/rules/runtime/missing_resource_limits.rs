@@ -50,7 +50,9 @@ fn check(doc: &Document, cx: &mut Context) {
             return;
         }
         let set = |service_keys: &[&str], limit_key: &str| {
-            let check = |node: &crate::parse::yaml::Node| has_limit(node, service_keys, limit_key);
+            let check = |node: &crate::parse::yaml::Node| {
+                has_limit(node, service_keys, limit_key, scope.values)
+            };
             check(&service.node) || scope.set_elsewhere(check)
         };
         let mut missing = Vec::new();
@@ -83,19 +85,26 @@ fn join(items: &[&str]) -> String {
 
 /// A limit set at the service level (`service_keys`) or under `deploy.resources.limits`;
 /// `-1` and `0` mean unlimited.
-fn has_limit(service: &crate::parse::yaml::Node, service_keys: &[&str], limit_key: &str) -> bool {
+fn has_limit(
+    service: &crate::parse::yaml::Node,
+    service_keys: &[&str],
+    limit_key: &str,
+    values: &super::Values,
+) -> bool {
     let unlimited = |v: &str| matches!(v.trim(), "-1" | "0" | "0.0" | "0.000" | "");
+    // `mem_limit: ${MEM:-0}` is no limit; a variable with no value is not guessed at.
+    let limits_something = |node: &crate::parse::yaml::Node| match values.text(node) {
+        Some(value) => !unlimited(&value),
+        None => node.as_str().is_some(),
+    };
     let limits = service
         .get("deploy")
         .and_then(|d| d.get("resources"))
         .and_then(|r| r.get("limits"));
-    service_keys.iter().any(|k| {
-        service
-            .get(k)
-            .and_then(|n| n.as_str())
-            .is_some_and(|v| !unlimited(v))
-    }) || limits
-        .and_then(|l| l.get(limit_key))
-        .and_then(|n| n.as_str())
-        .is_some_and(|v| !unlimited(v))
+    service_keys
+        .iter()
+        .any(|k| service.get(k).is_some_and(limits_something))
+        || limits
+            .and_then(|l| l.get(limit_key))
+            .is_some_and(limits_something)
 }

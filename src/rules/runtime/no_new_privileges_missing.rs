@@ -45,7 +45,7 @@ fn check(doc: &Document, cx: &mut Context) {
     check_services(doc, cx, help, |service, scope, reports| {
         let sets_it = |s: &crate::parse::yaml::Node| {
             compose::list(s.get("security_opt")).iter().any(|n| {
-                n.as_str().is_some_and(|o| {
+                scope.values.text(n).is_some_and(|o| {
                     let o = o.trim().to_ascii_lowercase();
                     o == "no-new-privileges"
                         || o == "no-new-privileges:true"

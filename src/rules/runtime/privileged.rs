@@ -82,7 +82,7 @@ fn check(doc: &Document, cx: &mut Context) {
                     .and_then(Node::as_seq)
                     .unwrap_or(&[])
                 {
-                    if item.as_str().map(str::trim) == Some("security.insecure") {
+                    if values.text(item).as_deref().map(str::trim) == Some("security.insecure") {
                         cx.report(
                             item.span,
                             format!(
