@@ -401,7 +401,8 @@ fn scan_file(
     }
     let source = SourceFile::new(file.display.clone(), file.kind, loaded.text);
     let mut notes = Vec::new();
-    let template = is_template(file.kind, &source.text);
+    let (doc, errors) = parse::parse(file.kind, &source.text);
+    let template = is_template(&doc, &errors, &source.text);
     let (doc, errors) = if template {
         notes.push(Notification {
             level: crate::finding::Level::Note,
@@ -413,7 +414,7 @@ fn scan_file(
         });
         (None, Vec::new())
     } else {
-        parse::parse(file.kind, &source.text)
+        (doc, errors)
     };
     let doc = doc.unwrap_or(Document::Unparsed);
 
@@ -461,33 +462,30 @@ fn scan_file(
 }
 
 /// A template (`{{ … }}` or `{% … %}` in instructions or keys, as Jinja, Go templates and
-/// Helm write them) is not the file its tools read: it is not parsed, and says so.
-fn is_template(kind: FileKind, text: &str) -> bool {
-    let line_is_template = |line: &str| {
-        let trimmed = line.trim_start();
-        trimmed.starts_with("{{") || trimmed.starts_with("{%") || trimmed.starts_with("{#")
+/// Helm write them) is not the file its tools read: it is not checked structurally, and says
+/// so. Only a file that does not parse as what it claims to be is judged a template (markers
+/// in a block scalar, a `RUN` continuation or a heredoc cannot switch a valid file's checks
+/// off), and a `FROM` naming a template is one too (no builder accepts it).
+fn is_template(doc: &Option<Document>, errors: &[parse::ParseError], text: &str) -> bool {
+    let marked = |line: &str| {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        trimmed.starts_with("{{")
+            || trimmed.starts_with("{%")
+            || trimmed.starts_with("{#")
+            || trimmed.split_once(':').is_some_and(|(key, _)| {
+                (key.contains("{{") && !key.contains("${{")) || key.contains("{%")
+            })
     };
-    match kind {
-        // An instruction that is a template tag, or a template in a `FROM`.
-        FileKind::Dockerfile => text.lines().any(|line| {
-            line_is_template(line)
-                || line
-                    .trim_start()
-                    .get(..5)
-                    .is_some_and(|k| k.eq_ignore_ascii_case("from "))
-                    && (line.contains("{{") || line.contains("{%"))
-        }),
-        // A template tag on a line of its own, or one in a key; `${{ }}` is a GitHub
-        // expression and `{{` inside a value is data.
-        FileKind::Compose | FileKind::Workflow | FileKind::Action => text.lines().any(|line| {
-            let trimmed = line.trim_start().trim_start_matches("- ");
-            line_is_template(line)
-                || trimmed
-                    .split_once(": ")
-                    .or_else(|| trimmed.strip_suffix(':').map(|k| (k, "")))
-                    .is_some_and(|(key, _)| {
-                        (key.contains("{{") && !key.contains("${{")) || key.contains("{%")
-                    })
+    let fails_to_parse = doc.is_none() || !errors.is_empty();
+    if fails_to_parse && text.lines().any(marked) {
+        return true;
+    }
+    match doc {
+        Some(Document::Dockerfile(dockerfile)) => dockerfile.instructions.iter().any(|i| {
+            i.keyword == "FROM"
+                && i.words
+                    .iter()
+                    .any(|w| w.text.contains("{{") || w.text.contains("{%"))
         }),
         _ => false,
     }

@@ -420,6 +420,26 @@ fn unchecked_files_fail_the_gate_and_templates_are_noted() {
     assert_eq!((code, list.len()), (Some(0), 0), "{list:#?}");
     let notes = doc["notifications"].to_string();
     assert!(notes.contains("docker-compose.yml: a template"), "{notes}");
+
+    // Template markers inside a valid file do not switch its checks off.
+    let valid = tempfile::tempdir().unwrap();
+    write(
+        valid.path(),
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n    command: |\n      {{ not a template }}\n    privileged: true\n",
+    );
+    write(
+        valid.path(),
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN echo \\\n{{ x }}\nRUN <<EOF\nFROM {{ y }}\nEOF\nRUN curl -k https://example.com | sh\n",
+    );
+    let (list, code, _) = findings(valid.path(), &[]);
+    assert_eq!(code, Some(1), "{list:#?}");
+    assert!(has(&list, "privileged compose.yaml:6"), "{list:#?}");
+    assert!(
+        has(&list, "tls-verification-disabled Dockerfile:7"),
+        "{list:#?}"
+    );
 }
 
 /// References from compose files are read only inside the root, only from regular files.
