@@ -401,8 +401,20 @@ fn scan_file(
     }
     let source = SourceFile::new(file.display.clone(), file.kind, loaded.text);
     let mut notes = Vec::new();
-    let (doc, errors) = parse::parse(file.kind, &source.text);
-    let template = is_template(&doc, &errors, &source.text);
+    // A parser that fails is contained like a rule: the text rules still run.
+    let parsed = std::panic::catch_unwind(|| parse::parse(file.kind, &source.text));
+    let parser_failed = parsed.is_err();
+    let (doc, errors) = parsed.unwrap_or_else(|_| {
+        let error = parse::ParseError::new(
+            Span::empty(0),
+            format!(
+                "the {} parser failed on this file (an internal error): only the secret scan ran",
+                file.kind.name()
+            ),
+        );
+        (None, vec![error])
+    });
+    let template = !parser_failed && is_template(&doc, &errors, &source.text);
     let (doc, errors) = if template {
         notes.push(Notification {
             level: crate::finding::Level::Note,
