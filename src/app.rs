@@ -189,7 +189,8 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         );
     if let Some(online) = &options.online {
         for note in online.notes() {
-            eprintln!("{}: {}", note.level.as_str(), note.message);
+            let message = report.redactor.scrub(&note.message);
+            eprintln!("{}: {message}", note.level.as_str());
         }
     }
 

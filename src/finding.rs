@@ -127,6 +127,8 @@ pub struct Report {
     /// files it changes, for reviewers to see (they can hide what the gate would report).
     pub added_suppressions: Vec<Suppression>,
     pub changed_configuration: Vec<String>,
+    /// Every secret value the run found, to mask in anything written about it.
+    pub redactor: crate::redact::Redactor,
 }
 
 /// A finding that was not reported because something asked for that.

@@ -19,6 +19,7 @@ pub mod fuzzing;
 pub mod github;
 pub mod online;
 pub mod parse;
+pub mod redact;
 pub mod registry;
 pub mod report;
 pub mod rules;

@@ -15,6 +15,7 @@ use crate::finding::{
 };
 use crate::fingerprint::{self, MASK};
 use crate::parse::{self, Document};
+use crate::redact::Redactor;
 use crate::rules::meta::{parse_error::PARSE_ERROR, unused_ignore::UNUSED_IGNORE};
 use crate::rules::{self, Context, Draft, Project, Redaction, RelatedDraft, Rule};
 use crate::source::{FileKind, LineCol, SourceFile, Span};
@@ -132,7 +133,9 @@ pub fn scan(options: &ScanOptions) -> Report {
             message,
             path: None,
         }));
+    let mut secrets = Vec::new();
     for outcome in outcomes {
+        secrets.extend(outcome.secrets);
         report.findings.extend(outcome.findings);
         report.suppressed += outcome.suppressed;
         report.suppressions.extend(outcome.suppressions);
@@ -143,10 +146,47 @@ pub fn scan(options: &ScanOptions) -> Report {
     if let Some(online) = &options.online {
         report.notifications.extend(online.notes());
     }
+    report.redactor = Redactor::new(secrets);
+    scrub_report(&mut report);
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report
+}
+
+/// Mask every secret of the run in every text of the report: messages, help, related
+/// locations, snippets, fixes, suppressions and notifications.
+fn scrub_report(report: &mut Report) {
+    let redactor = &report.redactor;
+    if redactor.is_empty() {
+        return;
+    }
+    let scrub_finding = |finding: &mut Finding| {
+        redactor.scrub_in_place(&mut finding.message);
+        if let Some(help) = &mut finding.help {
+            redactor.scrub_in_place(help);
+        }
+        for related in &mut finding.related {
+            redactor.scrub_in_place(&mut related.message);
+        }
+        for line in &mut finding.snippet.lines {
+            redactor.scrub_in_place(line);
+        }
+        if let Some(fix) = &mut finding.fix {
+            redactor.scrub_in_place(&mut fix.description);
+            for replacement in &mut fix.replacements {
+                redactor.scrub_in_place(&mut replacement.text);
+            }
+        }
+    };
+    report.findings.iter_mut().for_each(scrub_finding);
+    report
+        .suppressions
+        .iter_mut()
+        .for_each(|s| scrub_finding(&mut s.finding));
+    for note in &mut report.notifications {
+        redactor.scrub_in_place(&mut note.message);
+    }
 }
 
 /// Compose files named by another compose file's `include:` or `extends: {file}` are compose
@@ -345,6 +385,8 @@ pub fn read(path: &Path, max_size: u64) -> Result<String, String> {
 #[derive(Default)]
 struct FileOutcome {
     findings: Vec<Finding>,
+    /// The secret values the rules marked, with their visible prefix lengths.
+    secrets: Vec<(String, usize)>,
     suppressed: usize,
     suppressions: Vec<Suppression>,
     not_checked: Vec<Notification>,
@@ -590,6 +632,7 @@ fn stream_secrets(file: &Discovered, project: &Project, options: &ScanOptions) -
         run_rules(&Document::Unparsed, &mut cx, options, true);
         let part = finish(&source, &Document::Unparsed, cx, options, false);
         outcome.suppressed += part.suppressed;
+        outcome.secrets.extend(part.secrets);
         for mut finding in part.findings {
             shift_lines(&mut finding, first_line);
             let key = (
@@ -764,8 +807,13 @@ fn finish(
             by_comment,
         })
         .collect();
+    let secrets = redactions
+        .iter()
+        .map(|r| (source.slice(r.span).to_string(), r.visible))
+        .collect();
     FileOutcome {
         findings: resolve(source, kept, &redactions, &options.config),
+        secrets,
         suppressed,
         suppressions,
         not_checked,
@@ -834,8 +882,9 @@ fn resolve(
                 start,
                 end,
             },
-            message: scrub(&draft.message, source, redactions),
-            help: draft.help.map(|h| scrub(&h, source, redactions)),
+            // Secrets are masked in messages once the whole run's are known (`scrub_report`).
+            message: draft.message,
+            help: draft.help,
             related,
             snippet,
             fingerprint: fp,
@@ -857,19 +906,6 @@ fn resolve(
         });
     }
     findings
-}
-
-/// A message with any secret of the file masked: a last line of defence for messages that
-/// quote source text (a parse error naming an unknown instruction, say).
-fn scrub(message: &str, source: &SourceFile, redactions: &[Redaction]) -> String {
-    let mut out = message.to_string();
-    for r in redactions {
-        let hidden = &source.text[r.span.start as usize + r.visible..r.span.end as usize];
-        if hidden.len() >= 4 && out.contains(hidden) {
-            out = out.replace(hidden, MASK);
-        }
-    }
-    out
 }
 
 /// The text of `span` with secrets masked.

@@ -12,8 +12,13 @@ declare_rule! {
     /// `admin`, `root`, `postgres`, `secret`, `example`, `123456` and about 90 others,
     /// case-insensitive — or equal to the user name set beside it; also such a value as the
     /// default of `${VAR:-weak}` and as the password of a connection URL. Template files
-    /// (`.env.example`, `*.sample`, `*.template`, `*.dist`) are not reported. The value is not
-    /// shown.
+    /// (`.env.example`, `*.sample`, `*.template`, `*.dist`) are not reported.
+    ///
+    /// The value is shown as written, in every output: weak defaults are public (they are in
+    /// every tutorial and every scanner's word list), and a password equal to its user name is
+    /// no more secret than the user name beside it. Masking them would only mangle messages
+    /// (`postgres` inside `postgresql-client`). Literal credentials (`secret-in-config`,
+    /// `hardcoded-secret`) are masked.
     ///
     /// ## Why is this bad?
     /// Default credentials are the first thing attackers and scanners try. Configuration meant
@@ -60,11 +65,7 @@ fn check(doc: &Document, cx: &mut Context) {
         }
         if secret_named(&s.key) {
             if let Class::Weak(why) = classify(&s.value, s.user.as_deref()) {
-                reports.push((
-                    s.key_span,
-                    s.value_span,
-                    format!("`{}` in {} is {why}", s.key, s.place),
-                ));
+                reports.push((s.key_span, format!("`{}` in {} is {why}", s.key, s.place)));
             }
             continue;
         }
@@ -74,7 +75,6 @@ fn check(doc: &Document, cx: &mut Context) {
             let span = locate(&cx.file.text, s.value_span, &password);
             reports.push((
                 span,
-                span,
                 format!(
                     "The password in the URL of `{}` ({}) is {why}",
                     s.key, s.place
@@ -82,8 +82,7 @@ fn check(doc: &Document, cx: &mut Context) {
             ));
         }
     }
-    for (span, value_span, message) in reports {
-        cx.redact(value_span, 0);
+    for (span, message) in reports {
         cx.report(span, message)
             .help("require a real value from outside the repository: `${VAR:?message}` in compose, a secret store, or `${{ secrets.NAME }}` in workflows");
     }
