@@ -57,14 +57,14 @@ pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
     let mut args = match scan_args(env) {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::sink::error(&e);
             return EXIT_USAGE;
         }
     };
     match pull_request_base(env) {
         Ok(base) => args.base = base.map(std::sync::Arc::new),
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::sink::error(&e);
             return EXIT_USAGE;
         }
     }
@@ -83,24 +83,24 @@ pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
             let sarif = args.sarif.as_deref().expect("always set by scan_args");
             match crate::upload::upload_file(sarif, &upload) {
                 Ok(outcome) => {
-                    eprintln!("portcullis: {outcome}");
+                    crate::sink::info(&outcome);
                     true
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::sink::error(&e);
                     false
                 }
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::sink::error(&e);
             return EXIT_USAGE;
         }
     };
     if let Some(path) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
         let sarif = args.sarif.as_deref().expect("always set by scan_args");
         if let Err(e) = write_outputs(Path::new(&path), sarif, &outcome) {
-            eprintln!("error: {path}: cannot write the step outputs: {e}");
+            crate::sink::error(format!("{path}: cannot write the step outputs: {e}"));
             return EXIT_USAGE;
         }
     }
@@ -208,7 +208,7 @@ fn pull_request_base(
         None
     };
     if number.is_none() && merge_group.is_none() {
-        eprintln!("notice: only-new: not a pull request; reporting every finding");
+        crate::sink::notice("only-new: not a pull request; reporting every finding");
         return Ok(None);
     }
     let (Some(token), Some(repository)) = (var("INPUT_TOKEN"), var("GITHUB_REPOSITORY")) else {
@@ -237,7 +237,7 @@ fn pull_request_base(
     match base {
         Ok(base) => Ok(Some(base)),
         Err(e) => {
-            eprintln!("warning: only-new: {e}; reporting every finding");
+            crate::sink::warning(format!("only-new: {e}; reporting every finding"));
             Ok(None)
         }
     }

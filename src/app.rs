@@ -29,7 +29,7 @@ pub fn run(cli: Cli) -> u8 {
                 EXIT_CLEAN
             }
             None => {
-                eprintln!("error: no rule `{rule}`; `portcullis rules` lists them");
+                crate::sink::error(format!("no rule `{rule}`; `portcullis rules` lists them"));
                 EXIT_USAGE
             }
         },
@@ -60,19 +60,19 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     for path in &args.paths {
         if !path.exists() {
-            eprintln!("error: {}: no such file or folder", path.display());
+            crate::sink::error(format!("{}: no such file or folder", path.display()));
             return Err(EXIT_USAGE);
         }
         if path.is_file() && crate::discover::classify_found(path).is_none() && !args.quiet {
-            eprintln!(
-                "warning: {}: not a Dockerfile, compose file, workflow, action.yml, .env or .dockerignore by its name; skipped",
+            crate::sink::warning(format!(
+                "{}: not a Dockerfile, compose file, workflow, action.yml, .env or .dockerignore by its name; skipped",
                 path.display()
-            );
+            ));
         }
     }
     let config_path = match &args.config {
         Some(path) if !path.is_file() => {
-            eprintln!("error: {}: configuration file not found", path.display());
+            crate::sink::error(format!("{}: configuration file not found", path.display()));
             return Err(EXIT_USAGE);
         }
         Some(path) => Some(path.clone()),
@@ -82,7 +82,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         Some(path) => match Config::load(path) {
             Ok(config) => config,
             Err(e) => {
-                eprintln!("error: invalid configuration: {e}");
+                crate::sink::error(format!("invalid configuration: {e}"));
                 return Err(EXIT_USAGE);
             }
         },
@@ -92,7 +92,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     let mut policy_notes = Vec::new();
     let config = match &args.policy {
         Some(path) if !path.is_file() => {
-            eprintln!("error: {}: policy file not found", path.display());
+            crate::sink::error(format!("{}: policy file not found", path.display()));
             return Err(EXIT_USAGE);
         }
         Some(path) => match Config::load(path) {
@@ -102,20 +102,20 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
                 config
             }
             Err(e) => {
-                eprintln!("error: invalid policy: {e}");
+                crate::sink::error(format!("invalid policy: {e}"));
                 return Err(EXIT_USAGE);
             }
         },
         None => config,
     };
     for note in &policy_notes {
-        eprintln!("warning: policy: {note}");
+        crate::sink::warning(format!("policy: {note}"));
     }
     let baseline = match &args.baseline {
         Some(path) => match Baseline::load(path) {
             Ok(b) => Some(b),
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::sink::error(&e);
                 return Err(EXIT_USAGE);
             }
         },
@@ -127,7 +127,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             match crate::changes::BaseTree::from_git(&args.paths[0], &cwd, reference) {
                 Ok(base) => Some(std::sync::Arc::new(base)),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::sink::error(&e);
                     return Err(EXIT_USAGE);
                 }
             }
@@ -142,14 +142,20 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     }
 
     let online = if args.online {
-        let token = args
+        let raw = args
             .token
             .clone()
-            .or_else(|| std::env::var("GITHUB_TOKEN").ok())
-            .filter(|t| !t.is_empty());
+            .or_else(|| std::env::var("GITHUB_TOKEN").ok());
+        let token = match crate::github::token(raw) {
+            Ok(token) => token,
+            Err(e) => {
+                crate::sink::error(format!("GITHUB_TOKEN: {e}"));
+                return Err(EXIT_USAGE);
+            }
+        };
         if token.is_none() {
-            eprintln!(
-                "notice: --online without a token (GITHUB_TOKEN): GitHub allows 60 requests an hour"
+            crate::sink::notice(
+                "--online without a token (GITHUB_TOKEN): GitHub allows 60 requests an hour",
             );
         }
         match crate::online::Online::new(
@@ -159,7 +165,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         ) {
             Ok(online) => Some(std::sync::Arc::new(online)),
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::sink::error(&e);
                 return Err(EXIT_USAGE);
             }
         }
@@ -187,17 +193,22 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
                     path: None,
                 }),
         );
+    // From here on every message on standard error masks the secrets this run found.
+    crate::sink::learn_secrets(&report.redactor);
     if let Some(online) = &options.online {
         for note in online.notes() {
-            let message = report.redactor.scrub(&note.message);
-            eprintln!("{}: {message}", note.level.as_str());
+            match note.level {
+                crate::finding::Level::Error => crate::sink::error(&note.message),
+                crate::finding::Level::Warning => crate::sink::warning(&note.message),
+                crate::finding::Level::Note => crate::sink::note(&note.message),
+            }
         }
     }
 
     if let Some(path) = &args.write_baseline
         && let Err(e) = Baseline::from_findings(&report.findings).write(path)
     {
-        eprintln!("error: {}: cannot write baseline: {e}", path.display());
+        crate::sink::error(format!("{}: cannot write baseline: {e}", path.display()));
         return Err(EXIT_USAGE);
     }
     if let Some(known) = &baseline {
@@ -288,7 +299,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     };
     let left_out = report::sarif::left_out(&report);
     if (args.format == Format::Sarif || args.sarif.is_some()) && left_out > 0 {
-        eprintln!("warning: {}", report::sarif::limit_message(left_out));
+        crate::sink::warning(report::sarif::limit_message(left_out));
     }
     let written = match &args.output {
         Some(path) => render_to_file(args.format, &report, &cx, path),
@@ -301,13 +312,13 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("error: cannot write the report: {e}");
+        crate::sink::error(format!("cannot write the report: {e}"));
         return Err(EXIT_USAGE);
     }
     if let Some(path) = &args.sarif {
         let written = render_to_file(Format::Sarif, &report, &cx, path);
         if let Err(e) = written {
-            eprintln!("error: {}: cannot write SARIF: {e}", path.display());
+            crate::sink::error(format!("{}: cannot write SARIF: {e}", path.display()));
             return Err(EXIT_USAGE);
         }
     }
@@ -318,18 +329,18 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             .open(path)
             .and_then(|mut file| report::summary::render(&report, &cx, &mut file));
         if let Err(e) = appended {
-            eprintln!("error: {}: cannot write the summary: {e}", path.display());
+            crate::sink::error(format!("{}: cannot write the summary: {e}", path.display()));
             return Err(EXIT_USAGE);
         }
     }
     if let Some(path) = &args.output
         && !args.quiet
     {
-        eprintln!(
-            "portcullis: {} findings written to {}",
+        crate::sink::info(format!(
+            "{} findings written to {}",
             report.findings.len(),
             path.display()
-        );
+        ));
     }
 
     let failing = fail_on
@@ -370,7 +381,7 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     for path in &args.paths {
         if !path.exists() {
-            eprintln!("error: {}: no such file or folder", path.display());
+            crate::sink::error(format!("{}: no such file or folder", path.display()));
             return EXIT_USAGE;
         }
     }
@@ -390,7 +401,13 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
             })
             .map(|f| (f.path, f.display, f.kind))
             .collect();
-    let token = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty());
+    let token = match crate::github::token(std::env::var("GITHUB_TOKEN").ok()) {
+        Ok(token) => token,
+        Err(e) => {
+            crate::sink::error(format!("GITHUB_TOKEN: {e}"));
+            return EXIT_USAGE;
+        }
+    };
     let settings = crate::fix::Settings {
         api_url: &args.api_url,
         token: token.as_deref(),
@@ -403,16 +420,16 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
                 print!("{}", summary.diff);
             }
             for reason in &summary.skipped {
-                eprintln!("note: not pinned: {reason}");
+                crate::sink::note(format!("not pinned: {reason}"));
             }
             for problem in &summary.unresolved {
-                eprintln!("warning: not pinned: {problem}");
+                crate::sink::warning(format!("not pinned: {problem}"));
             }
             let count = |n: usize, one: &str, many: &str| {
                 format!("{n} {}", if n == 1 { one } else { many })
             };
-            eprintln!(
-                "portcullis: {} and {} pinned in {}{}",
+            crate::sink::info(format!(
+                "{} and {} pinned in {}{}",
                 count(summary.pinned_actions, "action", "actions"),
                 count(summary.pinned_images, "image", "images"),
                 count(summary.files_changed, "file", "files"),
@@ -421,7 +438,7 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
                 } else {
                     ""
                 }
-            );
+            ));
             if summary.unresolved.is_empty() {
                 EXIT_CLEAN
             } else {
@@ -429,24 +446,31 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::sink::error(&e);
             EXIT_USAGE
         }
     }
 }
 
 fn run_upload(args: crate::cli::UploadArgs) -> u8 {
-    let Some(token) = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty()) else {
-        eprintln!(
-            "error: upload needs a token in GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{{{ github.token }}}}`)"
+    let token = match crate::github::token(std::env::var("GITHUB_TOKEN").ok()) {
+        Ok(token) => token,
+        Err(e) => {
+            crate::sink::error(format!("GITHUB_TOKEN: {e}"));
+            return EXIT_USAGE;
+        }
+    };
+    let Some(token) = token else {
+        crate::sink::error(
+            "upload needs a token in GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)",
         );
         return EXIT_USAGE;
     };
     if args.repository.split('/').filter(|p| !p.is_empty()).count() != 2 {
-        eprintln!(
-            "error: --repository must be `owner/name`, not `{}`",
+        crate::sink::error(format!(
+            "--repository must be `owner/name`, not `{}`",
             args.repository
-        );
+        ));
         return EXIT_USAGE;
     }
     let interval = std::time::Duration::from_millis(args.poll_interval_ms.max(1));
@@ -461,15 +485,15 @@ fn run_upload(args: crate::cli::UploadArgs) -> u8 {
     };
     match crate::upload::upload_file(&args.sarif, &upload) {
         Ok(outcome @ crate::upload::Outcome::Pending { .. }) => {
-            eprintln!("warning: {outcome}");
+            crate::sink::warning(&outcome);
             EXIT_CLEAN
         }
         Ok(outcome) => {
-            eprintln!("portcullis: {outcome}");
+            crate::sink::info(&outcome);
             EXIT_CLEAN
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::sink::error(&e);
             EXIT_FINDINGS
         }
     }
@@ -483,7 +507,7 @@ fn run_rules(args: RulesArgs) -> u8 {
             None => docs::index_md(),
             Some(dir) => {
                 if let Err(e) = docs::write_md(dir) {
-                    eprintln!("error: {}: {e}", dir.display());
+                    crate::sink::error(format!("{}: {e}", dir.display()));
                     return EXIT_USAGE;
                 }
                 return EXIT_CLEAN;

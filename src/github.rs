@@ -11,8 +11,28 @@ pub fn client(api_url: &str, token: &str) -> Result<Octocrab, String> {
     client_maybe_anonymous(api_url, Some(token))
 }
 
+/// A token as given (an environment variable, an input): surrounding whitespace (the newline
+/// of `echo … > file`) is dropped; empty means none; anything else that is not visible ASCII
+/// is refused, since it cannot go into a header and would only reach the server garbled.
+pub fn token(raw: Option<String>) -> Result<Option<String>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    let token = raw.trim();
+    if token.is_empty() {
+        return Ok(None);
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(
+            "the token holds a space, a control character or a character that is not ASCII: check how it is set"
+                .to_string(),
+        );
+    }
+    Ok(Some(token.to_string()))
+}
+
 /// A client with `token` when there is one; anonymous otherwise (60 requests an hour).
 pub fn client_maybe_anonymous(api_url: &str, token: Option<&str>) -> Result<Octocrab, String> {
+    let token = self::token(token.map(str::to_string))?;
+    let token = token.as_deref();
     let mut builder = Octocrab::builder()
         .base_uri(api_url)
         .map_err(|e| format!("invalid API URL `{api_url}`: {e}"))?

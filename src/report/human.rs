@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use super::RenderContext;
 use crate::finding::{Level, Report};
+use crate::sink::escape_controls as shown;
 
 struct Paint {
     on: bool,
@@ -46,7 +47,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
             "{}{} {}",
             paint.level(level, &format!("{}[{}]", level.as_str(), finding.rule.id)),
             paint.bold(":"),
-            paint.bold(&finding.message)
+            paint.bold(&shown(&finding.message))
         )?;
         let snippet = &finding.snippet;
         let last_line = snippet.first_line + snippet.lines.len().saturating_sub(1) as u32;
@@ -56,7 +57,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
             out,
             "{pad}{} {}:{}:{}",
             paint.frame("-->"),
-            finding.location.path,
+            shown(&finding.location.path),
             finding.location.start.line,
             finding.location.start.column
         )?;
@@ -69,14 +70,19 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
                     "{} {} {}",
                     paint.frame(&format!("{number:>width$}")),
                     paint.frame("|"),
-                    line.replace('\t', "    ")
+                    // Control characters in a scanned line are shown, never sent to the terminal.
+                    shown(&line.replace('\t', "    "))
                 )?;
                 if i == 0 {
                     let (from, to) = snippet.underline;
                     let prefix: String = line
                         .chars()
                         .take(from.saturating_sub(1) as usize)
-                        .map(|c| if c == '\t' { "    " } else { " " })
+                        .map(|c| match c {
+                            '\t' => "    ".to_string(),
+                            c if c.is_control() => " ".repeat(shown(&c.to_string()).len()),
+                            _ => " ".to_string(),
+                        })
                         .collect();
                     let marks = "^".repeat((to - from).max(1) as usize);
                     writeln!(
@@ -93,18 +99,19 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
                 out,
                 "{pad} {} {}:{}:{}: {}",
                 paint.frame("="),
-                related.location.path,
+                shown(&related.location.path),
                 related.location.start.line,
                 related.location.start.column,
-                related.message
+                shown(&related.message)
             )?;
         }
         if let Some(help) = &finding.help {
             writeln!(
                 out,
-                "{pad} {} {} {help}",
+                "{pad} {} {} {}",
                 paint.frame("="),
-                paint.bold("help:")
+                paint.bold("help:"),
+                shown(help)
             )?;
         }
         if let Some(fix) = &finding.fix {
@@ -113,7 +120,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
                 "{pad} {} {} {}",
                 paint.frame("="),
                 paint.bold("fix:"),
-                fix.description
+                shown(&fix.description)
             )?;
         }
         writeln!(out)?;
