@@ -658,6 +658,19 @@ fn stream_secrets(file: &Discovered, project: &Project, options: &ScanOptions) -
     outcome
 }
 
+/// `span` within `text`, its ends moved out to character boundaries.
+fn whole_characters(text: &str, span: Span) -> Span {
+    let mut start = (span.start as usize).min(text.len());
+    let mut end = (span.end as usize).clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start, end)
+}
+
 /// Move a finding found in a chunk that starts after `lines` lines to the file's real lines.
 fn shift_lines(finding: &mut Finding, lines: u32) {
     finding.location.start.line += lines;
@@ -688,6 +701,19 @@ fn finish(
     whole_file: bool,
 ) -> FileOutcome {
     let mut drafts = std::mem::take(&mut cx.drafts);
+    // A span that a rule computed inside a character (offsets mapped through quoting and
+    // U+FFFD) is widened to whole characters, so that no later slice can fail.
+    for draft in &mut drafts {
+        draft.span = whole_characters(&source.text, draft.span);
+    }
+    cx.redactions = cx
+        .redactions
+        .iter()
+        .map(|r| Redaction {
+            span: whole_characters(&source.text, r.span),
+            visible: r.visible,
+        })
+        .collect();
     let redactions = std::mem::take(&mut cx.redactions);
     let mut not_checked = std::mem::take(&mut cx.not_checked);
 

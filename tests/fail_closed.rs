@@ -646,3 +646,24 @@ fn roots_outside_the_working_folder_never_collide() {
         );
     }
 }
+
+/// Found by fuzzing: a span mapped through `sh -c` quoting ended inside a U+FFFD and made
+/// `remote-script-exec` fail. Every rule now runs on it.
+#[test]
+fn spans_inside_characters_do_not_fail_a_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/remote-script-exec-span.Dockerfile"),
+    )
+    .unwrap();
+    write(dir.path(), "Dockerfile", bytes);
+    let (list, _, doc) = findings(dir.path(), &[]);
+    assert!(
+        !doc.to_string().contains("failed on this file"),
+        "{list:#?}"
+    );
+    assert!(
+        list.iter().any(|f| f.starts_with("remote-script-exec")),
+        "{list:#?}"
+    );
+}

@@ -416,7 +416,11 @@ impl<'a> Context<'a> {
 
 /// `a` extended to the end of `b` when both are on one line; `a` alone otherwise.
 pub fn span_to(text: &str, a: Span, b: Span) -> Span {
-    if b.end >= a.start && !text[a.start as usize..b.end as usize].contains('\n') {
+    if b.end >= a.start
+        && text
+            .get(a.start as usize..b.end as usize)
+            .is_some_and(|between| !between.contains('\n'))
+    {
         a.to(b)
     } else {
         a
