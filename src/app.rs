@@ -146,13 +146,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             .token
             .clone()
             .or_else(|| std::env::var("GITHUB_TOKEN").ok());
-        let token = match crate::github::token(raw) {
-            Ok(token) => token,
-            Err(e) => {
-                crate::sink::error(format!("GITHUB_TOKEN: {e}"));
-                return Err(EXIT_USAGE);
-            }
-        };
+        let token = github_token(raw)?;
         if token.is_none() {
             crate::sink::notice(
                 "--online without a token (GITHUB_TOKEN): GitHub allows 60 requests an hour",
@@ -354,6 +348,15 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     })
 }
 
+/// The token from `GITHUB_TOKEN` (or `--token`), checked; a malformed one is reported here and
+/// is a usage error.
+fn github_token(raw: Option<String>) -> Result<Option<String>, u8> {
+    crate::github::token(raw).map_err(|e| {
+        crate::sink::error(format!("GITHUB_TOKEN: {e}"));
+        EXIT_USAGE
+    })
+}
+
 /// Render `report` as `format` into a new file at `path`, through one buffer.
 fn render_to_file(
     format: Format,
@@ -401,12 +404,8 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
             })
             .map(|f| (f.path, f.display, f.kind))
             .collect();
-    let token = match crate::github::token(std::env::var("GITHUB_TOKEN").ok()) {
-        Ok(token) => token,
-        Err(e) => {
-            crate::sink::error(format!("GITHUB_TOKEN: {e}"));
-            return EXIT_USAGE;
-        }
+    let Ok(token) = github_token(std::env::var("GITHUB_TOKEN").ok()) else {
+        return EXIT_USAGE;
     };
     let settings = crate::fix::Settings {
         api_url: &args.api_url,
@@ -453,12 +452,8 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
 }
 
 fn run_upload(args: crate::cli::UploadArgs) -> u8 {
-    let token = match crate::github::token(std::env::var("GITHUB_TOKEN").ok()) {
-        Ok(token) => token,
-        Err(e) => {
-            crate::sink::error(format!("GITHUB_TOKEN: {e}"));
-            return EXIT_USAGE;
-        }
+    let Ok(token) = github_token(std::env::var("GITHUB_TOKEN").ok()) else {
+        return EXIT_USAGE;
     };
     let Some(token) = token else {
         crate::sink::error(

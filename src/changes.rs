@@ -15,13 +15,20 @@ use std::process::Command;
 
 /// Run git in `cwd`, trusting no repository but `trusted` (the one being scanned): a
 /// workspace owned by another user is accepted, a foreign `.git` met elsewhere is not.
-fn git_in(cwd: &Path, trusted: Option<&Path>, args: &[&str]) -> Result<String, String> {
+/// `index` replaces the repository's index (a private one, for writing a tree elsewhere).
+fn git_in(
+    cwd: &Path,
+    trusted: &Path,
+    index: Option<&Path>,
+    args: &[&str],
+) -> Result<String, String> {
     let mut command = Command::new("git");
-    if let Some(trusted) = trusted {
-        command
-            .arg("-c")
-            .arg(format!("safe.directory={}", trusted.display()));
+    if let Some(index) = index {
+        command.env("GIT_INDEX_FILE", index);
     }
+    command
+        .arg("-c")
+        .arg(format!("safe.directory={}", trusted.display()));
     let output = command
         .args(args)
         .current_dir(cwd)
@@ -118,10 +125,15 @@ impl BaseTree {
                 scanned.display()
             )
         })?;
-        let trusted = Some(top.as_path());
-        let shallow = git_in(&top, trusted, &["rev-parse", "--is-shallow-repository"])
-            .is_ok_and(|out| out.trim() == "true");
-        let base = git_in(&top, trusted, &["merge-base", reference, "HEAD"]).map_err(|e| {
+        let trusted = top.as_path();
+        let shallow = git_in(
+            &top,
+            trusted,
+            None,
+            &["rev-parse", "--is-shallow-repository"],
+        )
+        .is_ok_and(|out| out.trim() == "true");
+        let base = git_in(&top, trusted, None, &["merge-base", reference, "HEAD"]).map_err(|e| {
             let hint = if shallow {
                 " (this is a shallow clone: fetch the history, e.g. `fetch-depth: 0` with actions/checkout)"
             } else {
@@ -133,32 +145,25 @@ impl BaseTree {
         let tree = BaseTree::empty(top.clone(), cwd, None)?;
         let index = tree.dir.join("index");
         let prefix = format!("{}/", tree.tree().display());
-        for args in [
-            vec!["read-tree", base.as_str()],
-            vec![
-                "checkout-index",
-                "--all",
-                "--force",
-                "--prefix",
-                prefix.as_str(),
-            ],
-        ] {
-            let output = Command::new("git")
-                .arg("-c")
-                .arg(format!("safe.directory={}", top.display()))
-                .args(&args)
-                .env("GIT_INDEX_FILE", &index)
-                .current_dir(&top)
-                .stdin(std::process::Stdio::null())
-                .output()
-                .map_err(|e| format!("cannot run git: {e}"))?;
-            if !output.status.success() {
-                return Err(format!(
-                    "--new-since {reference}: cannot write the files of {base}: {}",
-                    String::from_utf8_lossy(&output.stderr).trim()
-                ));
-            }
-        }
+        let index = index.as_path();
+        git_in(&top, trusted, Some(index), &["read-tree", base.as_str()])
+            .and_then(|_| {
+                git_in(
+                    &top,
+                    trusted,
+                    Some(index),
+                    &[
+                        "checkout-index",
+                        "--all",
+                        "--force",
+                        "--prefix",
+                        prefix.as_str(),
+                    ],
+                )
+            })
+            .map_err(|e| {
+                format!("--new-since {reference}: cannot write the files of {base}: {e}")
+            })?;
         Ok(tree)
     }
 

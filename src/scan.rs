@@ -98,10 +98,14 @@ pub fn scan(options: &ScanOptions) -> Report {
     }
     include_referenced_compose_files(&mut files, &mut early, &mut project, options);
 
+    // The texts read early move to their files' tasks: each file is read once, and copied never.
+    let read_early: Vec<Option<Result<Loaded, ReadError>>> =
+        files.iter().map(|file| early.remove(&file.path)).collect();
     let outcomes: Vec<FileOutcome> = files
         .par_iter()
-        .map(|file| {
-            let loaded = match (&file.refused, early.get(&file.path).cloned()) {
+        .zip(read_early)
+        .map(|(file, read_early)| {
+            let loaded = match (&file.refused, read_early) {
                 (Some(_), _) => Err(ReadError::NotRegular),
                 (None, Some(loaded)) => loaded,
                 (None, None) => load(&file.path, options.config.max_file_size),
@@ -137,7 +141,7 @@ pub fn scan(options: &ScanOptions) -> Report {
     for outcome in outcomes {
         secrets.extend(outcome.secrets);
         report.findings.extend(outcome.findings);
-        report.suppressed += outcome.suppressed;
+        report.suppressed += outcome.suppressions.len();
         report.suppressions.extend(outcome.suppressions);
         report.not_checked += outcome.not_checked.len();
         report.notifications.extend(outcome.not_checked);
@@ -387,7 +391,6 @@ struct FileOutcome {
     findings: Vec<Finding>,
     /// The secret values the rules marked, with their visible prefix lengths.
     secrets: Vec<(String, usize)>,
-    suppressed: usize,
     suppressions: Vec<Suppression>,
     not_checked: Vec<Notification>,
     /// Run-level notes about the file (a template, bytes read as U+FFFD).
@@ -631,8 +634,11 @@ fn stream_secrets(file: &Discovered, project: &Project, options: &ScanOptions) -
         let mut cx = Context::new(&source, &file.path, project);
         run_rules(&Document::Unparsed, &mut cx, options, true);
         let part = finish(&source, &Document::Unparsed, cx, options, false);
-        outcome.suppressed += part.suppressed;
         outcome.secrets.extend(part.secrets);
+        for mut suppression in part.suppressions {
+            shift_lines(&mut suppression.finding, first_line);
+            outcome.suppressions.push(suppression);
+        }
         for mut finding in part.findings {
             shift_lines(&mut finding, first_line);
             let key = (
@@ -749,7 +755,6 @@ fn finish(
     };
     let comments = suppress::find(source, &instruction_lines);
     let mut used: HashSet<(usize, usize)> = HashSet::new();
-    let mut suppressed = 0;
     let mut suppressed_drafts = Vec::new();
     let mut kept = Vec::with_capacity(drafts.len());
     for draft in drafts {
@@ -771,7 +776,6 @@ fn finish(
             }
         }
         if by_config || by_comment {
-            suppressed += 1;
             suppressed_drafts.push((draft, by_comment));
         } else {
             kept.push(draft);
@@ -840,7 +844,6 @@ fn finish(
     FileOutcome {
         findings: resolve(source, kept, &redactions, &options.config),
         secrets,
-        suppressed,
         suppressions,
         not_checked,
         notes: Vec::new(),
