@@ -2,17 +2,15 @@
 //! standard error is one message with its control characters escaped, human output shows
 //! control characters instead of sending them, and a malformed token is a usage error.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::{bin, write};
 
 fn portcullis(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_portcullis"));
+    let mut cmd = bin();
     cmd.current_dir(dir).env_remove("GITHUB_TOKEN");
     cmd
 }

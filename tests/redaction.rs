@@ -1,18 +1,13 @@
 //! Secrets found anywhere in a run are masked in everything Portcullis writes, as whole
 //! values; public weak defaults and the words around secrets stay as they are.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{bin, write};
 
 /// A GitHub token whose checksum verifies (made up for these tests).
 const TOKEN: &str = "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";
 const TOKEN_BODY: &str = "PortcullisFixtureTokenGhp";
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 #[test]
 fn secrets_carried_between_files_and_quoted_in_notes_are_masked_everywhere() {
@@ -32,7 +27,7 @@ fn secrets_carried_between_files_and_quoted_in_notes_are_masked_everywhere() {
     );
     let summary = root.join("summary.md");
     for format in ["human", "json", "sarif", "github"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        let out = bin()
             .current_dir(root)
             .args(["scan", "--format", format, "--write-baseline", "b.json"])
             .args(["--summary", summary.to_str().unwrap()])
@@ -58,7 +53,7 @@ fn secrets_carried_between_files_and_quoted_in_notes_are_masked_everywhere() {
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(!summary.contains(TOKEN_BODY), "{summary}");
     // The "not checked" note quoting the healthcheck line is masked too.
-    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+    let out = bin()
         .current_dir(root)
         .args(["scan", "--format", "json"])
         .output()
