@@ -360,9 +360,12 @@ fn parse_word_as_script(
             || (raw.starts_with('"') && raw.ends_with('"') && raw[1..raw.len() - 1] == word.text))
         || raw == word.text;
     let span = word.span;
+    let raw_len = raw.len();
     let offset = usize::from(raw != word.text);
     let inner_map = move |r: std::ops::Range<usize>| {
-        if exact && span.len() >= r.end + offset {
+        // The word's span must cover exactly its raw text: when an outer mapping already
+        // widened it (a nested `sh -c` that was not exact), offsets inside it mean nothing.
+        if exact && span.len() == raw_len && raw_len >= r.end + offset {
             span.sub(r.start + offset, r.len())
         } else {
             span
