@@ -298,11 +298,9 @@ fn write_outputs(path: &Path, sarif: &Path, outcome: &Outcome) -> std::io::Resul
     put("errors", &outcome.errors.to_string());
     put("warnings", &outcome.warnings.to_string());
     put("notes", &outcome.notes.to_string());
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    file.write_all(text.as_bytes())
+    let mut out = crate::sink::Output::append(path)?;
+    out.write_all(text.as_bytes())?;
+    out.finish()
 }
 
 /// Give a file written into the workspace to the workspace's owner. Only root can; anyone else

@@ -1,6 +1,6 @@
 //! The commands: read arguments and configuration, run the scan, render, decide the exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::baseline::Baseline;
@@ -10,6 +10,7 @@ use crate::docs;
 use crate::report::{self, Format, RenderContext};
 use crate::rules;
 use crate::scan::{ScanOptions, scan};
+use crate::sink::Output;
 use crate::source::FileKind;
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -24,10 +25,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Upload(args) => run_upload(args),
         Command::Fix(args) => run_fix(args),
         Command::Explain { rule } => match rules::by_id(&rule) {
-            Some(rule) => {
-                print!("{}", docs::explain(rule));
-                EXIT_CLEAN
-            }
+            Some(rule) => write_stdout(&docs::explain(rule)),
             None => {
                 crate::sink::error(format!("no rule `{rule}`; `portcullis rules` lists them"));
                 EXIT_USAGE
@@ -276,7 +274,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         ColorChoice::Auto => {
             args.output.is_none()
                 && args.format == Format::Human
-                && std::io::stdout().is_terminal()
+                && crate::sink::stdout_is_terminal()
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
@@ -298,9 +296,12 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     let written = match &args.output {
         Some(path) => render_to_file(args.format, &report, &cx, path),
         None => {
-            // Stdout is line-buffered; one buffer for the whole report saves a write per line.
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            report::render(args.format, &report, &cx, &mut out).and_then(|_| out.flush())
+            let mut out = if args.format == Format::Github {
+                Output::stdout_commands()
+            } else {
+                Output::stdout()
+            };
+            report::render(args.format, &report, &cx, &mut out).and_then(|_| out.finish())
         }
     };
     if let Err(e) = written
@@ -317,11 +318,10 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         }
     }
     if let Some(path) = &args.summary {
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut file| report::summary::render(&report, &cx, &mut file));
+        let appended = Output::append(path).and_then(|mut out| {
+            report::summary::render(&report, &cx, &mut out)?;
+            out.finish()
+        });
         if let Err(e) = appended {
             crate::sink::error(format!("{}: cannot write the summary: {e}", path.display()));
             return Err(EXIT_USAGE);
@@ -364,9 +364,9 @@ fn render_to_file(
     cx: &RenderContext,
     path: &std::path::Path,
 ) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut out = Output::create(path)?;
     report::render(format, report, cx, &mut out)?;
-    out.flush()
+    out.finish()
 }
 
 /// Where the step summary links findings, from the variables GitHub Actions sets.
@@ -416,7 +416,7 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
     match crate::fix::pin(&files, &settings) {
         Ok(summary) => {
             if args.dry_run {
-                print!("{}", summary.diff);
+                write_stdout(&crate::sink::escape_controls_keeping_lines(&summary.diff));
             }
             for reason in &summary.skipped {
                 crate::sink::note(format!("not pinned: {reason}"));
@@ -509,6 +509,19 @@ fn run_rules(args: RulesArgs) -> u8 {
             }
         },
     };
-    print!("{out}");
-    EXIT_CLEAN
+    write_stdout(&out)
+}
+
+/// Write `text` on standard output through the sink: clean exit, or a usage error when
+/// standard output cannot be written (a closed pipe is not an error).
+fn write_stdout(text: &str) -> u8 {
+    let mut out = Output::stdout();
+    let written = out.write_all(text.as_bytes()).and_then(|_| out.finish());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            crate::sink::error(format!("cannot write to standard output: {e}"));
+            EXIT_USAGE
+        }
+        _ => EXIT_CLEAN,
+    }
 }

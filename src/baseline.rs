@@ -56,6 +56,8 @@ impl Baseline {
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         text.push('\n');
-        std::fs::write(path, text)
+        let mut out = crate::sink::Output::create(path)?;
+        std::io::Write::write_all(&mut out, text.as_bytes())?;
+        out.finish()
     }
 }

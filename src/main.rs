@@ -9,8 +9,16 @@ fn main() -> ExitCode {
         let at = info
             .location()
             .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
-        eprintln!("portcullis: internal error{at} (please report it)");
+        portcullis::sink::info(format!("internal error{at} (please report it)"));
     }));
-    let cli = portcullis::cli::Cli::parse();
+    // Usage errors quote the arguments given: they are written through the sink too.
+    let cli = match portcullis::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let to_stdout = !e.use_stderr();
+            portcullis::sink::preformatted(&e.render().to_string(), to_stdout);
+            return ExitCode::from(if to_stdout { 0 } else { 2 });
+        }
+    };
     ExitCode::from(portcullis::app::run(cli))
 }

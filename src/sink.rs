@@ -1,11 +1,23 @@
-//! The one way Portcullis writes messages on standard error.
+//! The one way Portcullis writes anything: messages on standard error, and every report,
+//! summary, baseline or listing on standard output or in a file.
 //!
-//! Messages can quote text Portcullis did not write: a scanned file's value, a server's error,
-//! a configuration value, a path. Each message is one line: its secrets are masked (every
-//! secret the run found, once the scan has run) and its control characters are shown escaped
-//! (`\n`, `\r`, `\x1b`), so no scanned or server-supplied text can start a line of its own — in
-//! a GitHub Actions log, a line starting with `::` is a command the runner executes — or move
-//! the terminal's cursor.
+//! What Portcullis writes can quote text it did not write: a scanned file's value, a server's
+//! error, a configuration value, a path. So:
+//!
+//! - **Messages** (`error`, `warning`, …) are one line each: their secrets are masked (every
+//!   secret the run found, once the scan has run) and their control characters are shown
+//!   escaped (`\n`, `\r`, `\x1b`), so no quoted text can start a line of its own or move the
+//!   terminal's cursor.
+//! - **Outputs** ([`Output`]) are what renderers write into: the whole text is masked the same
+//!   way before a byte leaves the process, and when it goes to standard output inside GitHub
+//!   Actions (`GITHUB_ACTIONS=true`) no line can be a workflow command (`::…` or `##[…`, after
+//!   leading spaces) unless the output *is* workflow commands, whose renderer escapes every value.
+//!   Escaping for the destination's own syntax (JSON strings, Markdown cells, command values,
+//!   terminal control characters) is the renderer's part; this is the backstop no renderer can
+//!   skip.
+//!
+//! Nothing else in the crate may touch standard output or standard error: the lints in
+//! `clippy.toml` refuse `print!`, `eprintln!`, `std::io::stdout` and `std::io::stderr` elsewhere.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -47,13 +59,210 @@ pub fn info(message: impl std::fmt::Display) {
 }
 
 fn line(prefix: &str, message: &str) {
-    let masked = match known_secrets().read() {
-        Ok(known) => known.scrub(message).into_owned(),
-        Err(_) => message.to_string(),
-    };
+    let masked = mask(message);
     let text = format!("{prefix}{}\n", escape_controls(&masked));
     // Standard error closed (a pipe that went away): nothing more can be said.
+    #[allow(clippy::disallowed_methods)] // the sink itself
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Lines clap (or another library) rendered for the terminal, such as a usage error quoting an
+/// argument: each line escaped and kept out of the runner's command syntax.
+pub fn preformatted(text: &str, to_stdout: bool) {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        out.push_str(&neutralize_command(&escape_controls(&mask(line))));
+        out.push('\n');
+    }
+    #[allow(clippy::disallowed_methods)] // the sink itself
+    let _ = if to_stdout {
+        std::io::stdout().lock().write_all(out.as_bytes())
+    } else {
+        std::io::stderr().lock().write_all(out.as_bytes())
+    };
+}
+
+/// `text` with the run's known secrets masked.
+fn mask(text: &str) -> Cow<'_, str> {
+    match known_secrets().read() {
+        Ok(known) if !known.is_empty() => Cow::Owned(known.scrub(text).into_owned()),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+/// Whether standard output and error are read by a GitHub Actions runner, which executes
+/// lines that look like workflow commands.
+fn on_actions_runner() -> bool {
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}
+
+/// A line that the runner would take as a workflow command (`::name …::` or the older
+/// `##[name]`, after leading whitespace), with its first character escaped so it is printed
+/// instead; any other line as it is.
+pub fn neutralize_command(line: &str) -> Cow<'_, str> {
+    let trimmed = line.trim_start();
+    let indent = line.len() - trimmed.len();
+    if trimmed.starts_with("::") || trimmed.starts_with("##[") {
+        let first = trimmed.as_bytes()[0];
+        Cow::Owned(format!(
+            "{}\\x{first:02x}{}",
+            &line[..indent],
+            &trimmed[1..]
+        ))
+    } else {
+        Cow::Borrowed(line)
+    }
+}
+
+/// Whether standard output is a terminal (colours, by default, only then).
+pub fn stdout_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    #[allow(clippy::disallowed_methods)] // asks, writes nothing
+    std::io::stdout().is_terminal()
+}
+
+/// `text` with control characters escaped except the line breaks and tabs that lay it out
+/// (for a diff or listing of scanned lines).
+pub fn escape_controls_keeping_lines(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            line.split('\t')
+                .map(|part| escape_controls(part).into_owned())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect();
+    Cow::Owned(lines.join("\n"))
+}
+
+/// Where an [`Output`] goes.
+enum Target {
+    Stdout,
+    File(std::fs::File),
+}
+
+/// Every report, summary, baseline, listing or diff Portcullis writes goes into one of these.
+/// Renderers get it as a plain `Write`; the text is held until [`Output::finish`], which masks
+/// the run's secrets in all of it and, for standard output on a GitHub Actions runner, keeps
+/// every line out of the runner's command syntax.
+pub struct Output {
+    target: Option<Target>,
+    text: Vec<u8>,
+    /// The renderer writes workflow commands on purpose (the `github` format) and escapes
+    /// their values itself.
+    commands: bool,
+}
+
+impl Output {
+    /// Standard output.
+    pub fn stdout() -> Output {
+        Output {
+            target: Some(Target::Stdout),
+            text: Vec::new(),
+            commands: false,
+        }
+    }
+
+    /// Standard output, for workflow commands the renderer writes on purpose.
+    pub fn stdout_commands() -> Output {
+        Output {
+            target: Some(Target::Stdout),
+            text: Vec::new(),
+            commands: true,
+        }
+    }
+
+    /// A new file at `path` (replacing one that is there).
+    pub fn create(path: &std::path::Path) -> std::io::Result<Output> {
+        Ok(Output::file(std::fs::File::create(path)?))
+    }
+
+    /// The end of the file at `path` (created when missing), as `$GITHUB_STEP_SUMMARY` and
+    /// `$GITHUB_OUTPUT` are written.
+    pub fn append(path: &std::path::Path) -> std::io::Result<Output> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(Output::file(file))
+    }
+
+    fn file(file: std::fs::File) -> Output {
+        Output {
+            target: Some(Target::File(file)),
+            text: Vec::new(),
+            commands: false,
+        }
+    }
+
+    /// Mask, guard and write everything written so far.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.write_out()
+    }
+
+    fn write_out(&mut self) -> std::io::Result<()> {
+        let Some(target) = self.target.take() else {
+            return Ok(());
+        };
+        let raw = std::mem::take(&mut self.text);
+        // Renderers write UTF-8; should one not, the bytes are shown as U+FFFD, never passed.
+        let text = String::from_utf8_lossy(&raw);
+        let text = mask(&text);
+        match target {
+            Target::Stdout => {
+                let text = if on_actions_runner() && !self.commands {
+                    guard_lines(&text)
+                } else {
+                    text
+                };
+                #[allow(clippy::disallowed_methods)] // the sink itself
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()
+            }
+            Target::File(mut file) => {
+                file.write_all(text.as_bytes())?;
+                file.flush()
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.text.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    /// An output dropped without `finish` (an early return) is still written, masked.
+    fn drop(&mut self) {
+        let _ = self.write_out();
+    }
+}
+
+/// `text` with every line that looks like a workflow command neutralized.
+fn guard_lines(text: &str) -> Cow<'_, str> {
+    if !text
+        .split('\n')
+        .any(|line| matches!(neutralize_command(line), Cow::Owned(_)))
+    {
+        return Cow::Borrowed(text);
+    }
+    let guarded: Vec<Cow<'_, str>> = text.split('\n').map(neutralize_command).collect();
+    Cow::Owned(guarded.join("\n"))
 }
 
 /// `text` with control characters written as escapes: `\n`, `\r`, `\t`, `\x1b`, `\u{85}`.
@@ -88,5 +297,30 @@ mod tests {
             "a\\n::stop-commands::x\\r\\x1b[2Jb\\u{85}"
         );
         assert!(matches!(escape_controls("plain"), Cow::Borrowed("plain")));
+    }
+
+    #[test]
+    fn command_lines_are_neutralized() {
+        assert_eq!(
+            guard_lines("ok\n  ::error::forged\n##[warning]x\na :: b\n"),
+            "ok\n  \\x3a:error::forged\n\\x23#[warning]x\na :: b\n"
+        );
+        assert!(matches!(guard_lines("a\nb::c\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn outputs_mask_known_secrets_in_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        learn_secrets(&Redactor::new([("s3cretvalue99".to_string(), 0)]));
+        let mut out = Output::create(&path).unwrap();
+        out.write_all(b"value s3cretvalue99 and s3cretvalue99x\n")
+            .unwrap();
+        out.finish().unwrap();
+        learn_secrets(&Redactor::default());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "value \u{2026}[redacted] and s3cretvalue99x\n"
+        );
     }
 }
