@@ -49,7 +49,7 @@ pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
         .map(|f| {
             json!({
                 "level": "warning",
-                "message": {"text": format!("{}: {}", f.location.path, f.message)},
+                "message": {"text": plain_text(&format!("{}: {}", f.location.path, f.message))},
                 "locations": [location(&f.location)],
                 "descriptor": {"id": PARSE_ERROR.id},
             })
@@ -65,7 +65,7 @@ pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
     notifications.extend(report.notifications.iter().map(|n| {
         json!({
             "level": n.level.as_str(),
-            "message": {"text": n.message},
+            "message": {"text": plain_text(&n.message)},
         })
     }));
 
@@ -161,6 +161,14 @@ fn descriptor(rule: &Rule, cx: &RenderContext) -> Value {
     })
 }
 
+/// A message as SARIF plain text. Viewers (GitHub's among them) turn `[text](n)` in a message
+/// into a link to related location `n`; text quoted from a scanned file must not make one, so
+/// a `](` that is not Portcullis' own link is escaped as SARIF says (`\]`). Messages never carry
+/// Markdown: the only `markdown` fields are the rules' own help.
+pub fn plain_text(text: &str) -> String {
+    text.replace("](", "\\](")
+}
+
 fn result(f: &Finding, rule_index: usize) -> Value {
     let mut message = f.message.clone();
     if let Some(help) = &f.help {
@@ -171,7 +179,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         "ruleId": f.rule.id,
         "ruleIndex": rule_index,
         "level": f.level.as_str(),
-        "message": {"text": message},
+        "message": {"text": plain_text(&message)},
         "locations": [location(&f.location)],
         "partialFingerprints": {
             "portcullis/v1": f.fingerprint,
@@ -188,14 +196,14 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             .map(|(i, r)| {
                 let mut loc = location(&r.location);
                 loc["id"] = json!(i + 1);
-                loc["message"] = json!({"text": r.message});
+                loc["message"] = json!({"text": plain_text(&r.message)});
                 loc
             })
             .collect();
     }
     if let Some(fix) = &f.fix {
         value["fixes"] = json!([{
-            "description": {"text": fix.description},
+            "description": {"text": plain_text(&fix.description)},
             "artifactChanges": [{
                 "artifactLocation": artifact_location(&f.location.path),
                 "replacements": fix.replacements.iter().map(|r| json!({

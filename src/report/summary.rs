@@ -1,8 +1,13 @@
 //! A Markdown summary for `$GITHUB_STEP_SUMMARY`: counts per level and per rule, then the most
 //! severe findings with links. Useful where code scanning is not enabled.
 //!
-//! GitHub accepts at most 1 MiB of summary per step; the findings table stops well before that
-//! and says how many it left out.
+//! GitHub accepts at most 1 MiB of summary per step; the summary stays below 512 KiB (the
+//! findings table stops early and says how many it left out; past the byte cap the text ends
+//! with a "truncated" line).
+//!
+//! Every value that comes from a scanned file (paths, messages) is escaped for GitHub
+//! Markdown: it shows as the text it is and never becomes code, a link, an image, a mention,
+//! math, HTML or a table break. Links are built only from paths and line numbers.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -12,8 +17,11 @@ use crate::finding::{Finding, Level, Report};
 
 /// Findings listed in the table; the rest are counted.
 const MAX_ROWS: usize = 100;
-/// Bytes of summary at most, far below GitHub's 1 MiB per step.
-const MAX_BYTES: usize = 512 * 1024;
+/// Bytes of summary at most: below 512 KiB with room for the closing line and for masking,
+/// far below GitHub's 1 MiB per step.
+const MAX_BYTES: usize = 480 * 1024;
+/// Characters of one value (a message, a path) shown in a cell.
+const MAX_CELL_CHARS: usize = 1_000;
 
 pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
     let mut text = String::new();
@@ -47,7 +55,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
     text.push_str("\n\n");
     if !report.added_suppressions.is_empty() || !report.changed_configuration.is_empty() {
         text.push_str("#### Suppressions this change adds\n\n");
-        for path in &report.changed_configuration {
+        for path in report.changed_configuration.iter().take(MAX_ROWS) {
             text.push_str(&format!("- configuration changed: {}\n", cell(path)));
         }
         for s in report.added_suppressions.iter().take(MAX_ROWS) {
@@ -57,8 +65,8 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
                 "configuration `[[ignore]]`"
             };
             text.push_str(&format!(
-                "- {} at {}:{} ({how})\n",
-                cell(s.finding.rule.id),
+                "- `{}` at {}:{} ({how})\n",
+                s.finding.rule.id,
                 cell(&s.finding.location.path),
                 s.finding.location.start.line
             ));
@@ -72,7 +80,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
         text.push('\n');
     }
     if total == 0 {
-        return out.write_all(text.as_bytes());
+        return out.write_all(capped(text).as_bytes());
     }
 
     let mut per_rule: BTreeMap<(std::cmp::Reverse<Level>, &str), usize> = BTreeMap::new();
@@ -126,16 +134,65 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
             total - listed
         ));
     }
-    out.write_all(text.as_bytes())
+    out.write_all(capped(text).as_bytes())
 }
 
-/// Make text safe inside a Markdown table cell: no line breaks, pipes or raw HTML.
+/// `text` cut at a line boundary below the byte cap, with a line saying so.
+fn capped(mut text: String) -> String {
+    if text.len() <= MAX_BYTES {
+        return text;
+    }
+    let mut cut = MAX_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = text[..cut].rfind('\n').map_or(0, |at| at + 1);
+    text.truncate(cut);
+    text.push_str(
+        "\n_Summary truncated at 480 KiB; the full report is in the SARIF or JSON output._\n",
+    );
+    text
+}
+
+/// A value from a scanned file, safe anywhere in GitHub Markdown, a table cell included: one
+/// line, at most `MAX_CELL_CHARS` characters, its Markdown punctuation backslash-escaped, HTML
+/// characters as entities, and the patterns GitHub turns into links or mentions on its own
+/// (`://`, `www.`, `@name`) broken so they stay text.
 fn cell(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    let mut shown = 0;
+    while let Some(c) = chars.next() {
+        if shown == MAX_CELL_CHARS {
+            out.push('…');
+            break;
+        }
+        shown += 1;
+        match c {
+            '\r' | '\n' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '|' | '~' | '!' | '$' | '#' | '^'
+            | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // `@name` is a mention, `a@b.c` a mail link: a word joiner keeps the text.
+            '@' => out.push_str("@\u{2060}"),
+            // `https://…` and `www.…` are linked without brackets.
+            ':' if chars.peek() == Some(&'/') => out.push_str("&#58;"),
+            '.' if out.len() >= 3
+                && out.as_bytes()[out.len() - 3..].eq_ignore_ascii_case(b"www") =>
+            {
+                out.push_str("&#46;")
+            }
+            c if c.is_control() => out.push_str(&format!("\\\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn plural(word: &str, n: usize) -> String {
@@ -153,5 +210,87 @@ mod tests {
     #[test]
     fn cells_cannot_break_the_table() {
         assert_eq!(cell("a|b\n<c>"), "a\\|b &lt;c&gt;");
+    }
+
+    #[test]
+    fn cells_stay_text() {
+        assert_eq!(
+            cell("`x` [a](https://e.example) ![i](y) @octocat www.e.example $x$"),
+            "\\`x\\` \\[a\\]\\(https&#58;//e.example\\) \\!\\[i\\]\\(y\\) @\u{2060}octocat www&#46;e.example \\$x\\$"
+        );
+        assert_eq!(cell("a\x1bb"), "a\\\\u{1b}b");
+        let long = "x".repeat(5_000);
+        assert_eq!(cell(&long).chars().count(), MAX_CELL_CHARS + 1);
+    }
+
+    /// 30,000 findings with long hostile paths and messages, and as many added suppressions.
+    #[test]
+    fn thirty_thousand_findings_stay_below_the_cap() {
+        let rule = crate::rules::by_id("hardcoded-secret").unwrap();
+        let finding = |i: usize| Finding {
+            rule,
+            level: Level::Error,
+            location: crate::finding::Location {
+                path: format!("dir{i}/{}`|[x](y)@team.Dockerfile", "p".repeat(3_000)),
+                start: crate::source::LineCol { line: 1, column: 1 },
+                end: crate::source::LineCol { line: 1, column: 2 },
+            },
+            message: format!("{i} {}", "<b>`m`</b> | [l](https://e.example) ".repeat(100)),
+            help: None,
+            related: Vec::new(),
+            snippet: Default::default(),
+            fingerprint: String::new(),
+            line_hash: String::new(),
+            fix: None,
+        };
+        let findings: Vec<Finding> = (0..30_000).map(finding).collect();
+        let report = Report {
+            added_suppressions: findings
+                .iter()
+                .map(|f| crate::finding::Suppression {
+                    finding: f.clone(),
+                    by_comment: true,
+                })
+                .collect(),
+            changed_configuration: (0..30_000)
+                .map(|i| format!("{i}{}", "c".repeat(2_000)))
+                .collect(),
+            findings,
+            ..Report::default()
+        };
+        let level_of = |r: &crate::rules::Rule| r.level;
+        let cx = RenderContext {
+            rules: &[],
+            level_of: &level_of,
+            color: false,
+            quiet: false,
+            root_uri: None,
+            category: None,
+            blob_uri: Some("https://github.com/o/r/blob/abc".to_string()),
+        };
+        let mut out = Vec::new();
+        render(&report, &cx, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.len() < 512 * 1024, "{} bytes", text.len());
+        assert!(
+            text.starts_with("### Portcullis: 30000 errors"),
+            "{}",
+            &text[..200]
+        );
+        assert!(
+            text.ends_with("output._\n"),
+            "{}",
+            &text[text.len() - 300..]
+        );
+        assert!(!text.contains("](y)") && !text.contains("<b>") && !text.contains("@team"));
+    }
+
+    #[test]
+    fn capped_below_the_limit_at_a_line() {
+        let text = "line of text\n".repeat(100_000);
+        let out = capped(text);
+        assert!(out.len() < 512 * 1024);
+        assert!(out.ends_with("output._\n"));
+        assert!(out.contains("line of text\n\n_Summary truncated"));
     }
 }
