@@ -601,7 +601,7 @@ fn the_summary_lists_suppressions_a_change_adds() {
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(text.contains("Suppressions this change adds"), "{text}");
     assert!(
-        text.contains("tls-verification-disabled at Dockerfile:3 (ignore comment)"),
+        text.contains("`tls-verification-disabled` at Dockerfile:3 (ignore comment)"),
         "{text}"
     );
     assert!(
