@@ -18,6 +18,14 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn run(cli: Cli) -> u8 {
+    let waiting = match &cli.command {
+        Command::Upload(args) if !args.no_wait => args.wait_timeout,
+        _ => 0,
+    };
+    crate::net::configure(crate::net::Limits {
+        request: std::time::Duration::from_secs(cli.request_timeout.max(1)),
+        command: std::time::Duration::from_secs(cli.timeout.saturating_add(waiting)),
+    });
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Rules(args) => run_rules(args),

@@ -20,6 +20,25 @@ use crate::report::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Seconds all network requests of the command may take together (`--online`, `fix
+    /// --pin`, `upload` — which adds its --wait-timeout —, the Action's base lookup).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 300,
+        value_name = "SECONDS",
+        env = "PORTCULLIS_TIMEOUT"
+    )]
+    pub timeout: u64,
+    /// Seconds one network request may take, from sending it to the last byte of the answer.
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 30,
+        value_name = "SECONDS",
+        env = "PORTCULLIS_REQUEST_TIMEOUT"
+    )]
+    pub request_timeout: u64,
 }
 
 // One command is parsed per run: the size of the largest variant costs nothing.

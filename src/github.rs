@@ -114,8 +114,7 @@ pub fn pull_request_files(
     block_on(async {
         // Built inside the runtime: the client spawns its connection tasks on it.
         let client = client(api_url, token)?;
-        let pull: Value = client
-            .get(&format!("/repos/{repository}/pulls/{number}"), None::<&()>)
+        let pull = get_json(&client, &format!("/repos/{repository}/pulls/{number}"))
             .await
             .map_err(|e| describe(e, "pull request"))?;
         let base = pull["base"]["sha"]
@@ -127,10 +126,10 @@ pub fn pull_request_files(
         for page in 1..=MAX_PAGES {
             let route =
                 format!("/repos/{repository}/pulls/{number}/files?per_page=100&page={page}");
-            let list: Vec<Value> = client
-                .get(&route, None::<&()>)
+            let list = get_json(&client, &route)
                 .await
                 .map_err(|e| describe(e, "pull request files"))?;
+            let list = list.as_array().cloned().unwrap_or_default();
             let count = list.len();
             files.extend(list.iter().filter_map(changed_file));
             if count < 100 {
@@ -158,8 +157,7 @@ pub fn compared_files(
     block_on(async {
         let client = client(api_url, token)?;
         let route = format!("/repos/{repository}/compare/{base}...{head}");
-        let comparison: Value = client
-            .get(&route, None::<&()>)
+        let comparison = get_json(&client, &route)
             .await
             .map_err(|e| describe(e, "comparison of the merge-queue entry"))?;
         let list = comparison["files"].as_array().cloned().unwrap_or_default();
@@ -199,7 +197,7 @@ pub fn files_at(
                 "/repos/{repository}/contents/{}?ref={sha}",
                 encode_path(path)
             );
-            let answer: Result<Value, _> = client.get(&route, None::<&()>).await;
+            let answer = get_json(&client, &route).await;
             let text = match answer {
                 Ok(file) => {
                     if file["type"].as_str() != Some("file")
@@ -220,11 +218,7 @@ pub fn files_at(
                             .map_err(|_| format!("{path} at the base: content is not base64"))?,
                     )
                 }
-                Err(octocrab::Error::GitHub { source, .. })
-                    if source.status_code.as_u16() == 404 =>
-                {
-                    None
-                }
+                Err(e) if e.status() == Some(404) => None,
                 Err(e) => return Err(describe(e, &format!("{path} at the base"))),
             };
             out.insert(path.to_string(), text);
@@ -233,16 +227,109 @@ pub fn files_at(
     })?
 }
 
+/// Why GitHub gave no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// GitHub answered with an error status.
+    Status {
+        status: u16,
+        /// GitHub's `message`, on one line and shortened.
+        message: String,
+        /// The rate limit is exhausted (`x-ratelimit-remaining: 0`).
+        rate_limited: bool,
+        /// When it resets (unix time), if GitHub said.
+        reset: Option<u64>,
+    },
+    /// No answer (see `net::Failure`), or an answer that is not JSON.
+    Failed(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            ApiError::Failed(_) => None,
+        }
+    }
+
+    pub fn is_rate_limit(&self) -> bool {
+        match self {
+            ApiError::Status {
+                status,
+                rate_limited,
+                message,
+                ..
+            } => {
+                *status == 429
+                    || (*status == 403
+                        && (*rate_limited || message.to_lowercase().contains("rate limit")))
+            }
+            ApiError::Failed(_) => false,
+        }
+    }
+}
+
+/// Characters of a server's error message kept in Portcullis' own messages.
+const MAX_SERVER_MESSAGE_CHARS: usize = 300;
+
+/// GET `route` (under the client's API URL) as JSON.
+pub async fn get_json(client: &Octocrab, route: &str) -> Result<Value, ApiError> {
+    call(client, http::Method::GET, route, None).await
+}
+
+/// POST `body` to `route` as JSON; the answer as JSON.
+pub async fn post_json(client: &Octocrab, route: &str, body: &Value) -> Result<Value, ApiError> {
+    call(client, http::Method::POST, route, Some(body)).await
+}
+
+async fn call(
+    client: &Octocrab,
+    method: http::Method,
+    route: &str,
+    body: Option<&Value>,
+) -> Result<Value, ApiError> {
+    let request = crate::net::request(client, method, route, body)
+        .map_err(|e| ApiError::Failed(e.to_string()))?;
+    let answer = crate::net::send(client, request)
+        .await
+        .map_err(|e| ApiError::Failed(e.to_string()))?;
+    if !answer.is_success() {
+        let message = serde_json::from_slice::<Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .unwrap_or_else(|| {
+                http::StatusCode::from_u16(answer.status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("no reason given")
+                    .to_string()
+            });
+        let message: String = first_line(&message)
+            .chars()
+            .take(MAX_SERVER_MESSAGE_CHARS)
+            .collect();
+        return Err(ApiError::Status {
+            status: answer.status,
+            message,
+            rate_limited: answer.header("x-ratelimit-remaining") == Some("0"),
+            reset: answer
+                .header("x-ratelimit-reset")
+                .and_then(|v| v.trim().parse().ok()),
+        });
+    }
+    serde_json::from_slice(&answer.body)
+        .map_err(|_| ApiError::Failed("GitHub's answer is not JSON".to_string()))
+}
+
 /// A GitHub error as a user can act on it.
-pub fn describe(error: octocrab::Error, what: &str) -> String {
+pub fn describe(error: ApiError, what: &str) -> String {
     match error {
-        octocrab::Error::GitHub { source, .. } => {
-            let status = source.status_code.as_u16();
-            let rate_limited = source
-                .headers
-                .as_ref()
-                .and_then(|h| h.get("x-ratelimit-remaining"))
-                .is_some_and(|v| v == "0");
+        ApiError::Status {
+            status,
+            message,
+            rate_limited,
+            reset,
+        } => {
             let hint = match status {
                 401 => "the token is missing, expired or invalid",
                 403 if rate_limited => "the API rate limit is exhausted; retry after it resets",
@@ -255,22 +342,14 @@ pub fn describe(error: octocrab::Error, what: &str) -> String {
                 429 => "too many requests; retry later",
                 _ => "unexpected answer",
             };
-            let reset = match (rate_limited || status == 429, source.rate_limit_reset) {
+            let reset = match (rate_limited || status == 429, reset) {
                 (true, Some(reset)) => format!(" (the limit resets at unix time {reset})"),
                 _ => String::new(),
             };
-            format!(
-                "{what}: GitHub answered {status}: {}: {hint}{reset}",
-                source.message
-            )
+            format!("{what}: GitHub answered {status}: {message}: {hint}{reset}")
         }
-        other => format!(
-            "{what}: cannot reach GitHub: {}",
-            first_line(&other.to_string())
-        ),
+        ApiError::Failed(reason) => format!("{what}: {reason}"),
     }
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
-}
+use crate::net::first_line;

@@ -13,7 +13,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use octocrab::Octocrab;
 use serde_json::Value;
@@ -102,6 +101,8 @@ pub struct Online {
     rate_limited: AtomicBool,
     /// Lookups not made because the rate limit was reached.
     skipped: AtomicUsize,
+    /// Lookups not made because the command's network time was used up.
+    out_of_time: AtomicUsize,
     problems: Mutex<BTreeSet<String>>,
     refs: Cache<(String, String), Option<RefFacts>>,
     repos: Cache<String, Option<Arc<RepoFacts>>>,
@@ -145,6 +146,7 @@ impl Online {
             client,
             rate_limited: AtomicBool::new(false),
             skipped: AtomicUsize::new(0),
+            out_of_time: AtomicUsize::new(0),
             problems: Mutex::new(BTreeSet::new()),
             refs: Cache::new(),
             repos: Cache::new(),
@@ -206,6 +208,18 @@ impl Online {
                     path: None,
                 }),
         );
+        let out_of_time = self.out_of_time.load(Ordering::Relaxed);
+        if out_of_time > 0 {
+            notes.push(Notification {
+                level: Level::Warning,
+                message: format!(
+                    "online checks incomplete: the time for network requests ran out and {out_of_time} {} not made; \
+                     raise --timeout",
+                    if out_of_time == 1 { "lookup was" } else { "lookups were" }
+                ),
+                path: None,
+            });
+        }
         let skipped = self.skipped.load(Ordering::Relaxed);
         if skipped > 0 {
             notes.push(Notification {
@@ -227,22 +241,18 @@ impl Online {
             self.skipped.fetch_add(1, Ordering::Relaxed);
             return Err(());
         }
-        let answer = self.runtime.block_on(async {
-            tokio::time::timeout(
-                Duration::from_secs(90),
-                self.client.get::<Value, _, ()>(route, None),
-            )
-            .await
-        });
+        if crate::net::deadline_passed() {
+            self.out_of_time.fetch_add(1, Ordering::Relaxed);
+            return Err(());
+        }
+        let answer = self
+            .runtime
+            .block_on(crate::github::get_json(&self.client, route));
         match answer {
-            Ok(Ok(value)) => Ok(Some(value)),
-            Ok(Err(octocrab::Error::GitHub { source, .. }))
-                if matches!(source.status_code.as_u16(), 404 | 422) =>
-            {
-                Ok(None)
-            }
-            Ok(Err(error)) => {
-                if is_rate_limit(&error) {
+            Ok(value) => Ok(Some(value)),
+            Err(error) if matches!(error.status(), Some(404 | 422)) => Ok(None),
+            Err(error) => {
+                if error.is_rate_limit() {
                     if !self.rate_limited.swap(true, Ordering::Relaxed) {
                         self.problems
                             .lock()
@@ -253,10 +263,6 @@ impl Online {
                 } else {
                     self.problem(crate::github::describe(error, what));
                 }
-                Err(())
-            }
-            Err(_) => {
-                self.problem(format!("{what}: GitHub did not answer within 90 s"));
                 Err(())
             }
         }
@@ -400,21 +406,6 @@ impl Online {
             Some(Arc::new(parse_advisories(list.as_ref())))
         })
     }
-}
-
-/// 403 with no requests left, or 429.
-fn is_rate_limit(error: &octocrab::Error) -> bool {
-    let octocrab::Error::GitHub { source, .. } = error else {
-        return false;
-    };
-    let status = source.status_code.as_u16();
-    let exhausted = source
-        .headers
-        .as_ref()
-        .and_then(|h| h.get("x-ratelimit-remaining"))
-        .is_some_and(|v| v == "0");
-    status == 429
-        || (status == 403 && (exhausted || source.message.to_lowercase().contains("rate limit")))
 }
 
 fn full_sha(value: &Value) -> Option<String> {

@@ -9,7 +9,6 @@
 //! fetched and hashed. Tokens are never printed.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use octocrab::Octocrab;
 use sha2::{Digest, Sha256};
@@ -138,7 +137,7 @@ impl Registries {
         // No digest header: hash the manifest itself.
         let response = self.request("GET", &url, self.tokens.get(&key))?;
         match (response.status, response.body) {
-            (200, Some(body)) => Ok(format!("sha256:{:x}", Sha256::digest(body.as_bytes()))),
+            (200, Some(body)) => Ok(format!("sha256:{:x}", Sha256::digest(&body))),
             (status, _) => Err(format!("{status}: cannot read the manifest")),
         }
     }
@@ -170,7 +169,7 @@ impl Registries {
             (status, _) => return Err(format!("{status}: the registry gave no pull token")),
         };
         let json: serde_json::Value =
-            serde_json::from_str(&body).map_err(|_| "the pull token answer is not JSON")?;
+            serde_json::from_slice(&body).map_err(|_| "the pull token answer is not JSON")?;
         json["token"]
             .as_str()
             .or(json["access_token"].as_str())
@@ -190,36 +189,18 @@ impl Registries {
             request = request.header(http::header::AUTHORIZATION, value);
         }
         let request = request
-            .body(String::new())
+            .body(octocrab::OctoBody::empty())
             .map_err(|_| format!("not a valid URL: {}", strip_query(url)))?;
         self.runtime.block_on(async {
-            let response =
-                tokio::time::timeout(Duration::from_secs(90), self.client.execute(request))
-                    .await
-                    .map_err(|_| format!("{}: no answer within 90 s", host(url)))?
-                    .map_err(|e| {
-                        format!("cannot reach {}: {}", host(url), first_line(&e.to_string()))
-                    })?;
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let status = response.status().as_u16();
-            let digest = header("docker-content-digest");
-            let authenticate = header("www-authenticate");
-            let body = if method == "GET" {
-                self.client.body_to_string(response).await.ok()
-            } else {
-                None
-            };
+            let answer = crate::net::send(&self.client, request)
+                .await
+                .map_err(|e| format!("{}: {e}", host(url)))?;
+            let header = |name: &str| answer.header(name).map(str::to_string);
             Ok(Answer {
-                status,
-                digest,
-                authenticate,
-                body,
+                status: answer.status,
+                digest: header("docker-content-digest"),
+                authenticate: header("www-authenticate"),
+                body: (method == "GET").then_some(answer.body),
             })
         })
     }
@@ -229,7 +210,7 @@ struct Answer {
     status: u16,
     digest: Option<String>,
     authenticate: Option<String>,
-    body: Option<String>,
+    body: Option<Vec<u8>>,
 }
 
 pub fn is_digest(text: &str) -> bool {
@@ -245,10 +226,6 @@ fn strip_query(url: &str) -> &str {
 fn host(url: &str) -> &str {
     let rest = url.split("://").nth(1).unwrap_or(url);
     rest.split('/').next().unwrap_or(rest)
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
 }
 
 #[cfg(test)]

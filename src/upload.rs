@@ -93,14 +93,17 @@ async fn send(encoded: String, upload: &Upload) -> Result<Outcome, String> {
         "sarif": encoded,
         "tool_name": "Portcullis",
     });
-    let receipt: Value = client
-        .post(&route, Some(&body))
+    let receipt = github::post_json(&client, &route, &body)
         .await
         .map_err(|e| github::describe(e, "upload"))?;
     let id = receipt["id"]
         .as_str()
-        .ok_or("GitHub accepted the upload but sent no id")?
-        .to_string();
+        .ok_or("GitHub accepted the upload but sent no id")?;
+    // The id goes into the next URL: it must be an id, not a path or a query.
+    if !is_upload_id(id) {
+        return Err("GitHub accepted the upload but its id is not one (letters, digits and `-`, at most 100)".to_string());
+    }
+    let id = id.to_string();
     let Some((interval, attempts)) = upload.wait else {
         return Ok(Outcome::Accepted { id });
     };
@@ -109,12 +112,10 @@ async fn send(encoded: String, upload: &Upload) -> Result<Outcome, String> {
         if attempt > 0 {
             tokio::time::sleep(interval).await;
         }
-        let status: Value = match client.get(&status_route, None::<&()>).await {
+        let status = match github::get_json(&client, &status_route).await {
             Ok(status) => status,
             // Right after the upload the id may not be visible yet.
-            Err(octocrab::Error::GitHub { source, .. }) if source.status_code.as_u16() == 404 => {
-                continue;
-            }
+            Err(e) if e.status() == Some(404) => continue,
             Err(e) => return Err(github::describe(e, "processing status")),
         };
         match status["processing_status"].as_str() {
@@ -139,10 +140,33 @@ async fn send(encoded: String, upload: &Upload) -> Result<Outcome, String> {
     Ok(Outcome::Pending { id })
 }
 
+/// Whether `text` can be an upload id (GitHub's are UUIDs) and go into a URL as it is.
+fn is_upload_id(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 100
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Read;
+
+    #[test]
+    fn upload_ids() {
+        assert!(is_upload_id("6c5a2f0e-4b1e-11ef-9a9b-0242ac120002"));
+        for bad in [
+            "",
+            "../../../user",
+            "a?b",
+            "a/b",
+            "a%2Fb",
+            "a\nb",
+            &"a".repeat(101),
+        ] {
+            assert!(!is_upload_id(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn encoding_round_trips() {

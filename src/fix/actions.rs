@@ -4,8 +4,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::github::{self, encode_path};
 use crate::online::is_commit_sha;
 use crate::rules::actions::RemoteUses;
@@ -138,7 +136,7 @@ pub fn resolve(
         let mut commits = HashMap::new();
         for (repository, reference) in wanted {
             let route = format!("/repos/{repository}/commits/{}", encode_path(reference));
-            match client.get::<Value, _, ()>(&route, None).await {
+            match github::get_json(&client, &route).await {
                 Ok(commit) => match commit["sha"].as_str() {
                     Some(sha) if is_commit_sha(sha) => {
                         commits.insert((repository.clone(), reference.clone()), sha.to_string());
