@@ -55,8 +55,8 @@ pub fn configure(limits: Limits) {
 }
 
 /// How long the next request may take: the request timeout, or what is left of the command's
-/// budget when that is less. `None` once the command's deadline has passed.
-fn next_timeout() -> Option<Duration> {
+/// budget when that is less (then `true`). `None` once the command's deadline has passed.
+fn next_timeout() -> Option<(Duration, bool)> {
     let mut budget = budget().write().unwrap_or_else(|e| e.into_inner());
     let budget = budget.get_or_insert_with(|| {
         let limits = Limits::default();
@@ -66,7 +66,7 @@ fn next_timeout() -> Option<Duration> {
         }
     });
     let left = budget.deadline.checked_duration_since(Instant::now())?;
-    (!left.is_zero()).then(|| left.min(budget.request))
+    (!left.is_zero()).then(|| (left.min(budget.request), left < budget.request))
 }
 
 /// Whether the command's network time is used up (later requests fail at once).
@@ -97,7 +97,8 @@ impl Answer {
 pub enum Failure {
     /// No answer within the request timeout.
     TimedOut(Duration),
-    /// The command's network time is used up; the request was not sent.
+    /// The command's network time is used up: the request was not sent, or not answered
+    /// before the deadline.
     DeadlinePassed,
     /// The answer is larger than `MAX_ANSWER_BYTES`; it was not read.
     TooLarge,
@@ -130,7 +131,7 @@ pub async fn send(
     client: &Octocrab,
     request: http::Request<octocrab::OctoBody>,
 ) -> Result<Answer, Failure> {
-    let limit = next_timeout().ok_or(Failure::DeadlinePassed)?;
+    let (limit, command_deadline) = next_timeout().ok_or(Failure::DeadlinePassed)?;
     let exchange = async {
         let response = client
             .execute(request)
@@ -162,9 +163,13 @@ pub async fn send(
             body: bytes,
         })
     };
-    tokio::time::timeout(limit, exchange)
-        .await
-        .map_err(|_| Failure::TimedOut(limit))?
+    tokio::time::timeout(limit, exchange).await.map_err(|_| {
+        if command_deadline {
+            Failure::DeadlinePassed
+        } else {
+            Failure::TimedOut(limit)
+        }
+    })?
 }
 
 /// A request to `uri` (a route under the client's base URL, or an absolute URL) with a JSON
@@ -196,14 +201,17 @@ mod tests {
             request: Duration::from_secs(30),
             command: Duration::from_secs(2),
         });
-        let first = next_timeout().unwrap();
-        assert!(first <= Duration::from_secs(2), "{first:?}");
+        let (first, command_deadline) = next_timeout().unwrap();
+        assert!(
+            first <= Duration::from_secs(2) && command_deadline,
+            "{first:?}"
+        );
         configure(Limits {
             request: Duration::from_secs(5),
             command: Duration::ZERO,
         });
         assert_eq!(next_timeout(), None);
         configure(Limits::default());
-        assert_eq!(next_timeout(), Some(Duration::from_secs(30)));
+        assert_eq!(next_timeout(), Some((Duration::from_secs(30), false)));
     }
 }
