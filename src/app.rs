@@ -162,6 +162,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             &args.api_url,
             token.as_deref(),
             args.registry_mirror.as_deref(),
+            crate::registry::Allowed::new(&config.online_registries),
         ) {
             Ok(online) => Some(std::sync::Arc::new(online)),
             Err(e) => {
@@ -415,10 +416,22 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
     let Ok(token) = github_token(std::env::var("GITHUB_TOKEN").ok()) else {
         return EXIT_USAGE;
     };
+    // The configuration names the registries besides the public ones that may be asked.
+    let config = match Config::discover(&args.paths[0]) {
+        Some(path) => match Config::load(&path) {
+            Ok(config) => config,
+            Err(e) => {
+                crate::sink::error(format!("invalid configuration: {e}"));
+                return EXIT_USAGE;
+            }
+        },
+        None => Config::default(),
+    };
     let settings = crate::fix::Settings {
         api_url: &args.api_url,
         token: token.as_deref(),
         registry_mirror: args.registry_mirror.as_deref(),
+        allowed_registries: crate::registry::Allowed::new(&config.online_registries),
         dry_run: args.dry_run,
     };
     match crate::fix::pin(&files, &settings) {

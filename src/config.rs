@@ -115,6 +115,9 @@ pub struct Config {
     pub ignores: Vec<PathIgnore>,
     /// Scan every text file for credentials, not only the configuration files.
     pub secrets_scope_all: bool,
+    /// `[online] registries`: registries `--online` and `fix --pin` may ask besides the public
+    /// ones they know (host names, `*.example.com` for every host below a domain).
+    pub online_registries: Vec<String>,
 }
 
 impl Default for Config {
@@ -130,6 +133,7 @@ impl Default for Config {
             options: HashMap::new(),
             ignores: Vec::new(),
             secrets_scope_all: false,
+            online_registries: Vec::new(),
         }
     }
 }
@@ -252,6 +256,12 @@ impl Config {
             }
         }
         out.secrets_scope_all = policy.secrets_scope_all || repo.secrets_scope_all;
+        // Which servers a runner contacts is the organization's choice, not a pull request's.
+        if !repo.online_registries.is_empty() {
+            refused.push(format!(
+                "{shown}: `[online] registries` is not applied under a policy; the policy names the registries Portcullis may ask"
+            ));
+        }
         (out, refused)
     }
 
@@ -407,6 +417,20 @@ impl Config {
             }
         }
 
+        for registry in raw.online.iter().flat_map(|online| &online.registries) {
+            let host = registry.get_ref().trim().to_ascii_lowercase();
+            if !is_registry_pattern(&host) {
+                return Err(err(
+                    registry.span().start,
+                    format!(
+                        "key `online.registries`: `{}` is not a registry host (`registry.example.com`, `registry.example.com:5000` or `*.example.com`)",
+                        registry.get_ref()
+                    ),
+                ));
+            }
+            config.online_registries.push(host);
+        }
+
         for ignore in &raw.ignore {
             let at = ignore.span().start;
             let entry = ignore.get_ref();
@@ -440,6 +464,14 @@ struct RawConfig {
     rules: BTreeMap<String, toml::Table>,
     #[serde(default)]
     ignore: Vec<Spanned<RawIgnore>>,
+    online: Option<RawOnline>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOnline {
+    #[serde(default)]
+    registries: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -498,6 +530,28 @@ fn table_offset(text: &str, id: &str) -> Option<usize> {
         offset += line.len();
     }
     None
+}
+
+/// A registry host as `[online] registries` names one: a host name with an optional port, or
+/// `*.` and a domain of at least two labels. No scheme, path or user.
+fn is_registry_pattern(text: &str) -> bool {
+    let host = text.strip_prefix("*.").unwrap_or(text);
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    let labels_ok = !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let wildcard_ok = !text.starts_with("*.") || name.contains('.');
+    labels_ok && port_ok && wildcard_ok
 }
 
 /// A glob set where `dir` also matches everything below it. Paths are matched as displayed.
@@ -575,6 +629,37 @@ reason = "scheduled for removal"
         assert_eq!(e.line, 2);
         assert!(e.message.contains("unknown-key"), "{e}");
         assert_eq!(e.to_string().split(':').next(), Some("p.toml"));
+    }
+
+    #[test]
+    fn online_registries_are_host_names() {
+        let c = Config::parse(
+            "[online]\nregistries = [\"Registry.Example.com\", \"cr.example:5000\", \"*.corp.example\"]\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.online_registries,
+            ["registry.example.com", "cr.example:5000", "*.corp.example"]
+        );
+        for bad in [
+            "https://registry.example.com",
+            "registry.example.com/team",
+            "user@registry.example.com",
+            "*.com",
+            "*",
+            "",
+            "cr.example:",
+            "cr.example:http",
+            "bad host",
+            "a..b",
+        ] {
+            let text = format!("\n[online]\nregistries = [{bad:?}]\n");
+            let e = Config::parse(&text, "p.toml").unwrap_err();
+            assert!(e.message.contains("online.registries"), "{bad}: {e}");
+            assert_eq!(e.line, 3, "{bad}");
+        }
+        assert!(Config::parse("[online]\nservers = []\n", "p.toml").is_err());
     }
 }
 

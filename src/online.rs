@@ -112,6 +112,7 @@ pub struct Online {
     /// time, as images are few).
     registries: Mutex<Option<crate::registry::Registries>>,
     registry_mirror: Option<String>,
+    allowed_registries: crate::registry::Allowed,
     digests: Cache<String, Option<String>>,
     /// Images whose digest could not be had: their findings just carry no fix.
     unresolved_images: Mutex<BTreeSet<String>>,
@@ -130,6 +131,7 @@ impl Online {
         api_url: &str,
         token: Option<&str>,
         registry_mirror: Option<&str>,
+        allowed_registries: crate::registry::Allowed,
     ) -> Result<Online, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -154,6 +156,7 @@ impl Online {
             advisories: Cache::new(),
             registries: Mutex::new(None),
             registry_mirror: registry_mirror.map(str::to_string),
+            allowed_registries,
             digests: Cache::new(),
             unresolved_images: Mutex::new(BTreeSet::new()),
         })
@@ -166,9 +169,12 @@ impl Online {
             let mut registries = self.registries.lock().unwrap_or_else(|e| e.into_inner());
             if registries.is_none() {
                 *registries = Some(
-                    crate::registry::Registries::new(self.registry_mirror.as_deref())
-                        .map_err(|e| self.problem(e))
-                        .ok()?,
+                    crate::registry::Registries::new(
+                        self.registry_mirror.as_deref(),
+                        self.allowed_registries.clone(),
+                    )
+                    .map_err(|e| self.problem(e))
+                    .ok()?,
                 );
             }
             match registries.as_mut()?.digest(reference) {

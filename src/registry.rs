@@ -7,6 +7,13 @@
 //! names (Docker Hub, GHCR, Quay, …), once per repository. Docker Hub does not count `HEAD`
 //! requests against its pull limit. When a registry leaves the digest header out, the manifest is
 //! fetched and hashed. Tokens are never printed.
+//!
+//! Only registries the run may ask are asked: the public registries in [`PUBLIC_REGISTRIES`]
+//! and those the configuration or policy names (`[online] registries`). An image reference
+//! is text from the scanned repository: without this limit a pull request would choose which
+//! server a (possibly self-hosted) runner contacts. A token realm must be `https` and on a host
+//! the run may ask (or Docker Hub's `auth.docker.io`). With `--registry-mirror` every request
+//! goes to the mirror, which the person running the command chose.
 
 use std::collections::HashMap;
 
@@ -20,6 +27,67 @@ const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
      application/vnd.docker.distribution.manifest.list.v2+json, \
      application/vnd.oci.image.manifest.v1+json, \
      application/vnd.docker.distribution.manifest.v2+json";
+
+/// Public registries asked without being named in the configuration: Docker Hub, GitHub's,
+/// Quay, Microsoft's, Amazon ECR Public and Google's (`gcr.io` and its regional hosts).
+pub const PUBLIC_REGISTRIES: &[&str] = &[
+    "docker.io",
+    "index.docker.io",
+    "registry-1.docker.io",
+    "ghcr.io",
+    "quay.io",
+    "gcr.io",
+    "mcr.microsoft.com",
+    "public.ecr.aws",
+];
+
+/// Host names ending so are Google's too: `us.gcr.io`, `europe-west1-docker.pkg.dev`
+/// (Artifact Registry).
+const PUBLIC_REGISTRY_SUFFIXES: &[&str] = &[".gcr.io", "-docker.pkg.dev"];
+
+/// Token services of public registries on a host of their own.
+const PUBLIC_TOKEN_HOSTS: &[&str] = &["auth.docker.io"];
+
+/// The registries a run may ask: the public ones and those the configuration names.
+#[derive(Debug, Clone, Default)]
+pub struct Allowed {
+    /// Host names (with a port when one is named) and `*.domain` patterns, lowercase.
+    named: Vec<String>,
+}
+
+impl Allowed {
+    pub fn new(named: &[String]) -> Allowed {
+        Allowed {
+            named: named.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        }
+    }
+
+    /// Whether `host` (a host name, with `:port` when the reference names one) may be asked.
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        let plain = host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
+        if !plain || host.is_empty() {
+            return false;
+        }
+        let public = PUBLIC_REGISTRIES.contains(&host.as_str())
+            || PUBLIC_REGISTRY_SUFFIXES.iter().any(|suffix| {
+                host.strip_suffix(suffix)
+                    .is_some_and(|label| !label.is_empty() && !label.contains([':', '.']))
+            });
+        public
+            || self
+                .named
+                .iter()
+                .any(|named| match named.strip_prefix("*.") {
+                    Some(domain) => host
+                        .strip_suffix(domain)
+                        .is_some_and(|below| below.len() > 1 && below.ends_with('.')),
+                    None => *named == host,
+                })
+    }
+}
 
 /// Where an image's manifests are: registry base URL and repository path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,12 +146,13 @@ pub struct Registries {
     runtime: tokio::runtime::Runtime,
     client: Octocrab,
     mirror: Option<String>,
+    allowed: Allowed,
     /// Pull tokens by (base, repository).
     tokens: HashMap<(String, String), String>,
 }
 
 impl Registries {
-    pub fn new(mirror: Option<&str>) -> Result<Registries, String> {
+    pub fn new(mirror: Option<&str>, allowed: Allowed) -> Result<Registries, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -96,6 +165,7 @@ impl Registries {
             runtime,
             client,
             mirror: mirror.map(str::to_string),
+            allowed,
             tokens: HashMap::new(),
         })
     }
@@ -104,6 +174,13 @@ impl Registries {
     pub fn digest(&mut self, reference: &str) -> Result<String, String> {
         let image = ImageRef::parse(reference);
         let tag = image.tag().ok_or("no tag to resolve")?;
+        let registry = image.registry.unwrap_or("docker.io");
+        if self.mirror.is_none() && !self.allowed.allows(registry) {
+            return Err(format!(
+                "`{registry}` is not a public registry Portcullis knows, so it was not asked \
+                 (name it in `[online] registries` of portcullis.toml or of the policy)"
+            ));
+        }
         let location = locate(&image, self.mirror.as_deref());
         let url = format!(
             "{}/v2/{}/manifests/{}",
@@ -155,6 +232,12 @@ impl Registries {
         let realm = params
             .get("realm")
             .ok_or("the registry names no token realm")?;
+        if !self.may_ask_for_token(realm, location) {
+            return Err(format!(
+                "the registry sends for a pull token to `{}`, which is not a host Portcullis may ask",
+                host(realm)
+            ));
+        }
         let scope = params
             .get("scope")
             .cloned()
@@ -175,6 +258,19 @@ impl Registries {
             .or(json["access_token"].as_str())
             .map(str::to_string)
             .ok_or_else(|| "the registry gave no pull token".to_string())
+    }
+
+    /// Whether a token realm may be asked: on the mirror when there is one, else `https` on the
+    /// registry's own host, a public token service or a host the run may ask.
+    fn may_ask_for_token(&self, realm: &str, location: &Location) -> bool {
+        if let Some(mirror) = &self.mirror {
+            return scheme(realm) == scheme(mirror) && host(realm) == host(mirror);
+        }
+        let realm_host = host(realm).to_ascii_lowercase();
+        scheme(realm) == "https"
+            && (realm_host == host(&location.base).to_ascii_lowercase()
+                || PUBLIC_TOKEN_HOSTS.contains(&realm_host.as_str())
+                || self.allowed.allows(&realm_host))
     }
 
     fn request(&self, method: &str, url: &str, token: Option<&String>) -> Result<Answer, String> {
@@ -223,9 +319,15 @@ fn strip_query(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }
 
+/// The host (and port) of `url`, with whatever user part it names: such a host is never
+/// allowed.
 fn host(url: &str) -> &str {
-    let rest = url.split("://").nth(1).unwrap_or(url);
-    rest.split('/').next().unwrap_or(rest)
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+fn scheme(url: &str) -> &str {
+    url.split_once("://").map_or("", |(scheme, _)| scheme)
 }
 
 #[cfg(test)]
@@ -278,6 +380,63 @@ mod tests {
         fn any_challenge_is_parsed_or_refused(header in "Bearer [a-z=\",: ]{0,40}") {
             let _ = challenge(&header);
         }
+    }
+
+    #[test]
+    fn only_public_and_named_registries_are_asked() {
+        let none = Allowed::default();
+        for host in [
+            "docker.io",
+            "ghcr.io",
+            "GHCR.IO",
+            "quay.io",
+            "gcr.io",
+            "eu.gcr.io",
+            "us-central1-docker.pkg.dev",
+            "mcr.microsoft.com",
+            "public.ecr.aws",
+        ] {
+            assert!(none.allows(host), "{host}");
+        }
+        for host in [
+            "registry.internal",
+            "169.254.169.254",
+            "localhost:5000",
+            "ghcr.io:8443",
+            "evil.ghcr.io.example.com",
+            "a.b.gcr.io",
+            "x-docker.pkg.dev.example.com",
+            "-docker.pkg.dev",
+            "user@ghcr.io",
+            "ghcr.io/x",
+            "",
+        ] {
+            assert!(!none.allows(host), "{host}");
+        }
+        let named = Allowed::new(&["registry.internal:5000".into(), "*.corp.example".into()]);
+        assert!(named.allows("registry.internal:5000"));
+        assert!(!named.allows("registry.internal"));
+        assert!(named.allows("cr.corp.example"));
+        assert!(named.allows("a.b.corp.example"));
+        assert!(!named.allows("corp.example"));
+        assert!(!named.allows("xcorp.example"));
+    }
+
+    #[test]
+    fn token_realms_must_be_https_on_an_allowed_host() {
+        let registries = Registries::new(None, Allowed::default()).unwrap();
+        let hub = locate(&ImageRef::parse("alpine:3"), None);
+        let ghcr = locate(&ImageRef::parse("ghcr.io/a/b:1"), None);
+        assert!(registries.may_ask_for_token("https://auth.docker.io/token", &hub));
+        assert!(registries.may_ask_for_token("https://ghcr.io/token", &ghcr));
+        assert!(!registries.may_ask_for_token("http://ghcr.io/token", &ghcr));
+        assert!(!registries.may_ask_for_token("https://evil.example/token", &ghcr));
+        assert!(!registries.may_ask_for_token("https://x@ghcr.io/token", &ghcr));
+        assert!(!registries.may_ask_for_token("file:///etc/passwd", &ghcr));
+        let mirrored = Registries::new(Some("http://127.0.0.1:9"), Allowed::default()).unwrap();
+        let at = locate(&ImageRef::parse("alpine:3"), Some("http://127.0.0.1:9"));
+        assert!(mirrored.may_ask_for_token("http://127.0.0.1:9/token", &at));
+        assert!(!mirrored.may_ask_for_token("https://auth.docker.io/token", &at));
     }
 
     #[test]

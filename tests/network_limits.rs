@@ -211,3 +211,97 @@ fn an_upload_id_that_is_not_an_id_never_goes_into_a_url() {
     assert!(err.contains("its id is not one"), "{err}");
     assert!(!err.contains("user/keys"), "{err}");
 }
+
+/// A listener on 127.0.0.1 that counts connections (and closes them); its `host:port`.
+fn counting_listener() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (address, count)
+}
+
+fn scan_online(dir: &std::path::Path) -> Output {
+    bin()
+        .current_dir(dir)
+        .env_clear()
+        .env("GITHUB_API_URL", "http://127.0.0.1:9")
+        .args([
+            "scan",
+            "--online",
+            "--format",
+            "json",
+            "--request-timeout",
+            "5",
+        ])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn online_checks_ask_only_public_registries_and_those_the_configuration_names() {
+    use std::sync::atomic::Ordering;
+    let (registry, connections) = counting_listener();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        &format!("FROM {registry}/team/app:1.2\n"),
+    );
+
+    // A scanned file names the server: it is not contacted.
+    let out = scan_online(dir.path());
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "{report}");
+    assert!(
+        report.contains(&format!(
+            "`{registry}` is not a public registry Portcullis knows, so it was not asked"
+        )),
+        "{report}"
+    );
+
+    // The repository's configuration names it: it is asked.
+    write(
+        dir.path(),
+        "portcullis.toml",
+        &format!("[online]\nregistries = [\"{registry}\"]\n"),
+    );
+    let out = scan_online(dir.path());
+    assert!(
+        connections.load(Ordering::SeqCst) > 0,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Under a policy, only the policy names registries.
+    let before = connections.load(Ordering::SeqCst);
+    write(dir.path(), "policy.toml", "fail-on = \"error\"\n");
+    let out = bin()
+        .current_dir(dir.path())
+        .env_clear()
+        .env("GITHUB_API_URL", "http://127.0.0.1:9")
+        .args([
+            "scan",
+            "--online",
+            "--format",
+            "json",
+            "--policy",
+            "policy.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(connections.load(Ordering::SeqCst), before);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("`[online] registries` is not applied under a policy"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

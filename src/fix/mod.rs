@@ -20,6 +20,8 @@ pub struct Settings<'a> {
     pub token: Option<&'a str>,
     /// Send every registry request here instead of the image's registry (a mirror).
     pub registry_mirror: Option<&'a str>,
+    /// The registries that may be asked for digests (without a mirror).
+    pub allowed_registries: crate::registry::Allowed,
     pub dry_run: bool,
 }
 
@@ -64,7 +66,10 @@ pub fn pin(files: &[(PathBuf, String, FileKind)], settings: &Settings) -> Result
     references.dedup();
     let mut digests = HashMap::new();
     if !references.is_empty() {
-        let mut registries = crate::registry::Registries::new(settings.registry_mirror)?;
+        let mut registries = crate::registry::Registries::new(
+            settings.registry_mirror,
+            settings.allowed_registries.clone(),
+        )?;
         for reference in references {
             match registries.digest(reference) {
                 Ok(digest) => {

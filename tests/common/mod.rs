@@ -21,7 +21,13 @@ pub fn scan_dir(dir: &Path) -> Report {
     let fake = FakeGithub::from_file(&dir.join("github-api.json"));
     let online = fake.as_ref().map(|f| {
         std::sync::Arc::new(
-            portcullis::online::Online::new(&f.uri(), Some("fake-token"), Some(&f.uri())).unwrap(),
+            portcullis::online::Online::new(
+                &f.uri(),
+                Some("fake-token"),
+                Some(&f.uri()),
+                portcullis::registry::Allowed::default(),
+            )
+            .unwrap(),
         )
     });
     scan(&ScanOptions {
