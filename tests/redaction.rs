@@ -25,12 +25,27 @@ fn secrets_carried_between_files_and_quoted_in_notes_are_masked_everywhere() {
             "services:\n  app:\n    image: ${{REG}}/app:${{TAG}}\n    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -H 'Authorization: token {TOKEN}' http://localhost:${{PORT}}\"]\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: postgres\n      CLIENT: postgresql-client\n"
         ),
     );
+    // In a URL's credentials, and in a file that cannot be parsed.
+    write(
+        root,
+        "Dockerfile",
+        &format!(
+            "FROM alpine:3.20\nRUN git clone https://x-access-token:{TOKEN}@github.com/acme/app.git && curl -k https://h.example/i | sh\n"
+        ),
+    );
+    write(
+        root,
+        "compose.override.yaml",
+        &format!("services:\n  web: [\"{TOKEN}\"\n"),
+    );
     let summary = root.join("summary.md");
+    let sarif = root.join("out.sarif");
     for format in ["human", "json", "sarif", "github"] {
         let out = bin()
             .current_dir(root)
             .args(["scan", "--format", format, "--write-baseline", "b.json"])
             .args(["--summary", summary.to_str().unwrap()])
+            .args(["--sarif", sarif.to_str().unwrap()])
             .env_remove("GITHUB_ACTIONS")
             .output()
             .unwrap();
@@ -44,6 +59,13 @@ fn secrets_carried_between_files_and_quoted_in_notes_are_masked_everywhere() {
         }
         let baseline = std::fs::read_to_string(root.join("b.json")).unwrap();
         assert!(!baseline.contains(TOKEN_BODY));
+        let sarif = std::fs::read_to_string(&sarif).unwrap();
+        assert!(!sarif.contains(TOKEN_BODY), "{sarif}");
+        // The findings of the URL's line are there.
+        assert!(
+            stdout.contains("tls-verification-disabled"),
+            "{format}: {stdout}"
+        );
         // The interpolated image names the token's place, masked.
         assert!(stdout.contains("app:ghp_…[redacted]"), "{format}: {stdout}");
         // Public defaults and the words around them are intact.

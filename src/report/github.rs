@@ -42,11 +42,23 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
     Ok(())
 }
 
-/// Escaping of a command's message, as the Actions toolkit does it.
+/// Escaping of a command's message, as the Actions toolkit does it (`%`, `\r`, `\n`); other
+/// control characters, which the log would pass to the terminal, are written as escapes
+/// (`\x1b`).
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if c.is_control() => {
+                out.push_str(&crate::sink::escape_controls(c.encode_utf8(&mut [0; 4])))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escaping of a command property value: also `:` and `,`.
@@ -61,6 +73,10 @@ mod tests {
     #[test]
     fn escapes() {
         assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(
+            escape_data("a\x1b[2J\r\tb\u{85}"),
+            "a\\x1b[2J%0D\\tb\\u{85}"
+        );
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
     }
 }
