@@ -13,12 +13,12 @@
 //! | `category` | `--category` |
 //! | `baseline` | `--baseline` |
 //! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
-//! | `only-new` (default `false`): on a pull request or merge-queue entry, only findings absent from the scan of its base (the changed files as they were at the base commit, read from GitHub) | (like `--new-since`) |
+//! | `only-new` (default `false`): on a pull request, merge-queue entry or push, only findings absent from the scan of its base (the changed files as they were at the base commit, read from GitHub); the SARIF file still holds every finding | (like `--new-since`) |
 //! | `upload` (default `false`), `token` (default `github.token`) | `portcullis upload` after the scan |
 //! | `online` (default `false`), `token` | `--online`, with the token |
 //!
 //! Annotations go to standard output (`--format github`). Outputs (`sarif-file`, `findings`,
-//! `errors`, `warnings`, `notes`) go to `$GITHUB_OUTPUT`. GitHub runs container actions as root
+//! `errors`, `warnings`, `notes`, `result`) go to `$GITHUB_OUTPUT`. GitHub runs container actions as root
 //! on a workspace owned by the runner's user: the files written there are handed back to the
 //! workspace's owner, so later steps can replace or remove them.
 
@@ -46,68 +46,252 @@ pub const INPUTS: &[&str] = &[
     "token",
 ];
 /// The outputs `action.yml` declares and `write_outputs` sets.
-pub const OUTPUTS: &[&str] = &["sarif-file", "findings", "errors", "warnings", "notes"];
+pub const OUTPUTS: &[&str] = &[
+    "sarif-file",
+    "findings",
+    "errors",
+    "warnings",
+    "notes",
+    "result",
+];
 
 pub fn run() -> u8 {
     run_with(&|name| std::env::var(name).ok())
 }
 
 /// `run`, with the environment passed in (for tests).
+///
+/// Everything the inputs ask for is checked before the scan (inputs, the token the features
+/// need, the runner's variables, the paths), so a mistake costs seconds, not a scan. On a
+/// usage error the step outputs are still written (`result=error`), and the summary says
+/// what to fix.
 pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
-    let mut args = match scan_args(env) {
-        Ok(args) => args,
+    let plan = match plan(env) {
+        Ok(plan) => plan,
         Err(e) => {
             crate::sink::error(&e);
+            record(env, None, None, Some(&e));
             return EXIT_USAGE;
         }
     };
-    match pull_request_base(env) {
-        Ok(base) => args.base = base.map(std::sync::Arc::new),
-        Err(e) => {
-            crate::sink::error(&e);
-            return EXIT_USAGE;
-        }
+    let Plan {
+        mut args,
+        upload,
+        only_new,
+    } = plan;
+    if let Some((token, repository)) = &only_new {
+        args.base = change_base(env, token, repository).map(std::sync::Arc::new);
     }
     let outcome = match execute_scan(&args) {
         Ok(outcome) => outcome,
-        Err(code) => return code,
+        Err(code) => {
+            record(
+                env,
+                None,
+                None,
+                Some("the scan stopped on a usage or configuration error (see the log)"),
+            );
+            return code;
+        }
     };
-    if let Some(workspace) = env("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) {
-        let sarif = args.sarif.as_deref().expect("always set by scan_args");
+    let sarif = args.sarif.as_deref().expect("always set by scan_args");
+    if let Some(workspace) = value(env, "GITHUB_WORKSPACE") {
         give_back(Path::new(&workspace), sarif);
     }
     // Upload whatever the scan found, also when it fails the step.
-    let uploaded = match upload_settings(env) {
-        Ok(None) => true,
-        Ok(Some(upload)) => {
-            let sarif = args.sarif.as_deref().expect("always set by scan_args");
-            match crate::upload::upload_file(sarif, &upload) {
-                Ok(outcome) => {
-                    crate::sink::info(&outcome);
-                    true
-                }
-                Err(e) => {
-                    crate::sink::error(&e);
-                    false
-                }
+    let uploaded = match &upload {
+        None => true,
+        Some(upload) => match crate::upload::upload_file(sarif, upload) {
+            Ok(outcome) => {
+                crate::sink::info(&outcome);
+                true
             }
-        }
-        Err(e) => {
-            crate::sink::error(&e);
-            return EXIT_USAGE;
-        }
+            Err(e) => {
+                crate::sink::error(&e);
+                false
+            }
+        },
     };
-    if let Some(path) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
-        let sarif = args.sarif.as_deref().expect("always set by scan_args");
-        if let Err(e) = write_outputs(Path::new(&path), sarif, &outcome) {
-            crate::sink::error(format!("{path}: cannot write the step outputs: {e}"));
-            return EXIT_USAGE;
-        }
-    }
-    if outcome.failing || !uploaded {
+    let code = if outcome.failing || !uploaded {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    };
+    let result = if code == EXIT_CLEAN {
+        "passed"
+    } else {
+        "failed"
+    };
+    if !record(env, Some(sarif), Some((&outcome, result)), None) {
+        return EXIT_USAGE;
+    }
+    code
+}
+
+/// What a run of the Action does, checked before it starts.
+struct Plan {
+    args: ScanArgs,
+    upload: Option<crate::upload::Upload>,
+    /// `only-new`: the token and repository GitHub is asked with.
+    only_new: Option<(String, String)>,
+}
+
+fn plan(env: &dyn Fn(&str) -> Option<String>) -> Result<Plan, String> {
+    let mut args = scan_args(env)?;
+    let upload = upload_settings(env)?;
+    let only_new = if flag(env, "only-new", false)? {
+        let token = value(env, "INPUT_TOKEN").ok_or(
+            "input `only-new`: no token (input `token`, default `${{ github.token }}`; the job needs `pull-requests: read` and `contents: read`)",
+        )?;
+        let repository = value(env, "GITHUB_REPOSITORY")
+            .ok_or("input `only-new`: GITHUB_REPOSITORY is not set")?;
+        Some((token, repository))
+    } else {
+        None
+    };
+    if args.online && args.token.is_none() {
+        crate::sink::notice(
+            "input `online` without a token: GitHub allows 60 requests an hour (input `token`)",
+        );
+    }
+    let workspace = value(env, "GITHUB_WORKSPACE").map_or_else(
+        || std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        PathBuf::from,
+    );
+    for path in &args.paths {
+        if !path.exists() {
+            return Err(format!(
+                "input `path`: `{}` does not exist in the workspace",
+                path.display()
+            ));
+        }
+    }
+    for (name, file) in [
+        ("config", &args.config),
+        ("policy", &args.policy),
+        ("baseline", &args.baseline),
+    ] {
+        if let Some(file) = file
+            && !file.is_file()
+        {
+            return Err(format!(
+                "input `{name}`: `{}` is not a file in the workspace",
+                file.display()
+            ));
+        }
+    }
+    let sarif = args.sarif.as_deref().expect("always set by scan_args");
+    check_output_path(&workspace, sarif).map_err(|e| format!("input `sarif-file`: {e}"))?;
+    if upload.is_some() {
+        args.results_uri = results_uri(env);
+    }
+    Ok(Plan {
+        args,
+        upload,
+        only_new,
+    })
+}
+
+/// A file the Action writes must land inside the workspace, in a folder that exists, and not
+/// through a symbolic link (which a pull request could point anywhere the container can write).
+fn check_output_path(workspace: &Path, path: &Path) -> Result<(), String> {
+    use std::path::Component;
+    let shown = path.display();
+    let workspace = std::fs::canonicalize(workspace)
+        .map_err(|e| format!("the workspace {}: {e}", workspace.display()))?;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| workspace.clone());
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let relative = absolute
+        .strip_prefix(&workspace)
+        .map_err(|_| format!("`{shown}` is outside the workspace"))?;
+    if relative.as_os_str().is_empty() {
+        return Err(format!(
+            "`{shown}` is the workspace itself, not a file in it"
+        ));
+    }
+    let mut at = workspace.clone();
+    let parts: Vec<Component> = relative.components().collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Component::Normal(name) = part else {
+            return Err(format!(
+                "`{shown}`: `..` and `.` are not allowed in the path"
+            ));
+        };
+        at.push(name);
+        let last = i + 1 == parts.len();
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(format!(
+                    "`{shown}`: `{}` is a symbolic link; the report is not written through one",
+                    at.strip_prefix(&workspace).unwrap_or(&at).display()
+                ));
+            }
+            Ok(meta) if last && meta.is_dir() => {
+                return Err(format!("`{shown}` is a folder"));
+            }
+            Ok(meta) if !last && !meta.is_dir() => {
+                return Err(format!("`{shown}`: `{}` is not a folder", at.display()));
+            }
+            Ok(_) => {}
+            Err(_) if last => {}
+            Err(_) => {
+                return Err(format!(
+                    "`{shown}`: the folder `{}` does not exist",
+                    at.strip_prefix(&workspace).unwrap_or(&at).display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The code-scanning alerts of this ref, where an uploaded run's findings are read.
+fn results_uri(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    Some(format!(
+        "{}/{}/security/code-scanning?query={}",
+        value(env, "GITHUB_SERVER_URL")?.trim_end_matches('/'),
+        crate::github::encode_path(&value(env, "GITHUB_REPOSITORY")?),
+        crate::github::encode_query(&format!("is:open ref:{}", value(env, "GITHUB_REF")?))
+    ))
+}
+
+/// Write the step outputs (and, on a usage error, a summary saying what to fix). `false` when
+/// the outputs could not be written.
+fn record(
+    env: &dyn Fn(&str) -> Option<String>,
+    sarif: Option<&Path>,
+    outcome: Option<(&Outcome, &str)>,
+    usage_error: Option<&str>,
+) -> bool {
+    if let Some(problem) = usage_error
+        && flag(env, "summary", true).unwrap_or(true)
+        && let Some(path) = value(env, "GITHUB_STEP_SUMMARY")
+    {
+        let text = format!(
+            "### ⚠️ Portcullis did not run: usage error\n\n{}\n",
+            crate::report::summary::cell(problem)
+        );
+        let written = crate::sink::Output::append(Path::new(&path)).and_then(|mut out| {
+            out.write_all(text.as_bytes())?;
+            out.finish()
+        });
+        if let Err(e) = written {
+            crate::sink::error(format!("{path}: cannot write the summary: {e}"));
+        }
+    }
+    let Some(path) = value(env, "GITHUB_OUTPUT") else {
+        return true;
+    };
+    match write_outputs(Path::new(&path), sarif, outcome) {
+        Ok(()) => true,
+        Err(e) => {
+            crate::sink::error(format!("{path}: cannot write the step outputs: {e}"));
+            false
+        }
     }
 }
 
@@ -159,6 +343,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         registry_mirror: None,
         api_url: value(env, "GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
         token: input("token"),
+        results_uri: None,
     })
 }
 
@@ -182,47 +367,121 @@ fn flag(env: &dyn Fn(&str) -> Option<String>, name: &str, default: bool) -> Resu
     }
 }
 
-/// The base the pull request (or merge-queue entry) is compared with, when `only-new` asks
-/// for it: the workspace with the files it changes put back as they were at the base commit.
-/// The image has no git, so the list and the old texts come from GitHub: the pull request's
-/// files, or for a `merge_group` event the comparison of the queue entry with its base, and
-/// each file's text at the base commit. When they cannot be had, every finding is reported:
-/// a gate fails closed.
-fn pull_request_base(
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<crate::changes::BaseTree>, String> {
-    let var = |name: &str| value(env, name);
-    if !flag(env, "only-new", false)? {
-        return Ok(None);
-    }
-    let number = var("GITHUB_REF").and_then(|r| {
+/// What `only-new` compares the workspace with, by the event that started the run.
+#[derive(Debug, PartialEq, Eq)]
+enum Change {
+    /// A pull request (`pull_request`, `pull_request_target`): its files, from GitHub.
+    PullRequest(u64),
+    /// The commits between `base` and `head` (`merge_group`, `push`).
+    Range { base: String, head: String },
+    /// Nothing to compare with: every finding is reported, for this reason.
+    Whole(String),
+}
+
+/// The event payload the runner wrote (`GITHUB_EVENT_PATH`), when there is one.
+fn event_payload(env: &dyn Fn(&str) -> Option<String>) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(value(env, "GITHUB_EVENT_PATH")?).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The change the run's event describes:
+///
+/// - `pull_request`, `pull_request_target`: the pull request (its number from the event, or
+///   from `GITHUB_REF`). Under `pull_request_target` the runner checks out the *base* branch:
+///   the workspace must hold the pull request's head (or merge) commit, read from `.git`,
+///   or nothing of the pull request would be scanned; otherwise every finding is reported
+///   with a warning saying so.
+/// - `merge_group`: the queue entry's `base_sha`…`head_sha`.
+/// - `push`: `before`…`after` (a push that creates a branch has no `before`).
+/// - anything else (`schedule`, `workflow_dispatch`, …): the whole workspace.
+fn change_to_compare(env: &dyn Fn(&str) -> Option<String>) -> Change {
+    let event_name = value(env, "GITHUB_EVENT_NAME");
+    let payload = event_payload(env).unwrap_or(serde_json::Value::Null);
+    let sha = |v: &serde_json::Value| {
+        v.as_str()
+            .filter(|s| crate::github::is_commit(s))
+            .map(str::to_ascii_lowercase)
+    };
+    let from_ref = value(env, "GITHUB_REF").and_then(|r| {
         r.strip_prefix("refs/pull/")?
             .split('/')
             .next()?
             .parse::<u64>()
             .ok()
     });
-    let merge_group = if var("GITHUB_EVENT_NAME").as_deref() == Some("merge_group") {
-        merge_group_range(var("GITHUB_EVENT_PATH").as_deref())
-    } else {
-        None
-    };
-    if number.is_none() && merge_group.is_none() {
-        crate::sink::notice("only-new: not a pull request; reporting every finding");
-        return Ok(None);
+    match event_name.as_deref() {
+        Some("pull_request_target") => {
+            let Some(number) = payload["pull_request"]["number"].as_u64() else {
+                return Change::Whole("the event names no pull request".into());
+            };
+            let wanted = [
+                sha(&payload["pull_request"]["head"]["sha"]),
+                sha(&payload["pull_request"]["merge_commit_sha"]),
+            ];
+            let workspace = value(env, "GITHUB_WORKSPACE").unwrap_or_else(|| ".".into());
+            match crate::tracked::head_commit(Path::new(&workspace)) {
+                Some(head) if wanted.contains(&Some(head.clone())) => Change::PullRequest(number),
+                _ => Change::Whole(
+                    "under pull_request_target the workspace is not the pull request's head or merge commit \
+                     (the runner checks out the base branch), so its changes are not what was scanned"
+                        .into(),
+                ),
+            }
+        }
+        Some("pull_request") | None => {
+            match payload["pull_request"]["number"].as_u64().or(from_ref) {
+                Some(number) => Change::PullRequest(number),
+                None if event_name.is_none() => Change::Whole("not a pull request".into()),
+                None => Change::Whole("the event names no pull request".into()),
+            }
+        }
+        Some("merge_group") => {
+            let group = &payload["merge_group"];
+            match (sha(&group["base_sha"]), sha(&group["head_sha"])) {
+                (Some(base), Some(head)) => Change::Range { base, head },
+                _ => Change::Whole("the merge-queue event names no base and head commits".into()),
+            }
+        }
+        Some("push") => match (sha(&payload["before"]), sha(&payload["after"])) {
+            (Some(before), Some(after)) if before.bytes().any(|b| b != b'0') => Change::Range {
+                base: before,
+                head: after,
+            },
+            (Some(_), Some(_)) => {
+                Change::Whole("a push that creates a branch has nothing before it".into())
+            }
+            _ => Change::Whole("the push event names no before and after commits".into()),
+        },
+        Some(other) => Change::Whole(format!("a `{other}` run has no change to compare with")),
     }
-    let (Some(token), Some(repository)) = (var("INPUT_TOKEN"), var("GITHUB_REPOSITORY")) else {
-        return Err("input `only-new`: needs `token` and GITHUB_REPOSITORY".into());
-    };
-    let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
-    let listed = match (number, merge_group) {
-        (Some(number), _) => crate::github::pull_request_files(&api, &token, &repository, number),
-        (None, Some((base, head))) => {
-            crate::github::compared_files(&api, &token, &repository, &base, &head)
+}
+
+/// The base the change is compared with, when `only-new` asks for it: the workspace with the
+/// files the change touches put back as they were at its base commit. The image has no git, so
+/// the list and the old texts come from GitHub. When they cannot be had, every finding is
+/// reported: a gate fails closed.
+fn change_base(
+    env: &dyn Fn(&str) -> Option<String>,
+    token: &str,
+    repository: &str,
+) -> Option<crate::changes::BaseTree> {
+    let var = |name: &str| value(env, name);
+    let listed = match change_to_compare(env) {
+        Change::Whole(reason) => {
+            crate::sink::notice(format!("only-new: {reason}; reporting every finding"));
+            return None;
+        }
+        Change::PullRequest(number) => {
+            let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
+            crate::github::pull_request_files(&api, token, repository, number)
+        }
+        Change::Range { base, head } => {
+            let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
+            crate::github::compared_files(&api, token, repository, &base, &head)
                 .map(|files| (files, base))
         }
-        (None, None) => unreachable!("checked above"),
     };
+    let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
     let base = listed.and_then(|(files, base)| {
         // Files with a binary name cannot change a finding; the others are fetched.
         let wanted: Vec<&str> = files
@@ -230,30 +489,17 @@ fn pull_request_base(
             .filter_map(crate::changes::ChangedFile::base_path)
             .filter(|p| crate::discover::plain_text_name(Path::new(p)))
             .collect();
-        let before = crate::github::files_at(&api, &token, &repository, &base, &wanted)?;
+        let before = crate::github::files_at(&api, token, repository, &base, &wanted)?;
         let workspace = var("GITHUB_WORKSPACE").unwrap_or_else(|| ".".into());
         crate::changes::BaseTree::from_changed_files(Path::new(&workspace), &files, &before)
     });
     match base {
-        Ok(base) => Ok(Some(base)),
+        Ok(base) => Some(base),
         Err(e) => {
             crate::sink::warning(format!("only-new: {e}; reporting every finding"));
-            Ok(None)
+            None
         }
     }
-}
-
-/// `merge_group.base_sha` and `merge_group.head_sha` of the event payload.
-fn merge_group_range(event_path: Option<&str>) -> Option<(String, String)> {
-    let text = std::fs::read_to_string(event_path?).ok()?;
-    let event: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let sha = |key: &str| {
-        event["merge_group"][key]
-            .as_str()
-            .filter(|s| crate::online::is_commit_sha(s))
-            .map(str::to_string)
-    };
-    Some((sha("base_sha")?, sha("head_sha")?))
 }
 
 /// The upload the `upload` and `token` inputs ask for, with the commit, ref and API from the
@@ -278,8 +524,13 @@ fn upload_settings(
     }))
 }
 
-/// Append the step outputs, in the multi-line form when a value holds a line break.
-fn write_outputs(path: &Path, sarif: &Path, outcome: &Outcome) -> std::io::Result<()> {
+/// Append the step outputs, in the multi-line form when a value holds a line break. Without
+/// an outcome (a usage error) the counts are empty and `result` is `error`.
+fn write_outputs(
+    path: &Path,
+    sarif: Option<&Path>,
+    outcome: Option<(&Outcome, &str)>,
+) -> std::io::Result<()> {
     let mut text = String::new();
     let mut put = |name: &str, value: &str| {
         if value.contains(['\n', '\r']) {
@@ -292,12 +543,17 @@ fn write_outputs(path: &Path, sarif: &Path, outcome: &Outcome) -> std::io::Resul
             text.push_str(&format!("{name}={value}\n"));
         }
     };
-    put("sarif-file", &sarif.to_string_lossy());
-    let total = outcome.errors + outcome.warnings + outcome.notes;
-    put("findings", &total.to_string());
-    put("errors", &outcome.errors.to_string());
-    put("warnings", &outcome.warnings.to_string());
-    put("notes", &outcome.notes.to_string());
+    put(
+        "sarif-file",
+        &sarif.map(|p| p.to_string_lossy()).unwrap_or_default(),
+    );
+    let count =
+        |n: fn(&Outcome) -> usize| outcome.map(|(o, _)| n(o).to_string()).unwrap_or_default();
+    put("findings", &count(|o| o.errors + o.warnings + o.notes));
+    put("errors", &count(|o| o.errors));
+    put("warnings", &count(|o| o.warnings));
+    put("notes", &count(|o| o.notes));
+    put("result", outcome.map_or("error", |(_, result)| result));
     let mut out = crate::sink::Output::append(path)?;
     out.write_all(text.as_bytes())?;
     out.finish()
@@ -418,11 +674,156 @@ mod tests {
             notes: 0,
             failing: true,
         };
-        write_outputs(&out, Path::new("a\nb.sarif"), &outcome).unwrap();
+        write_outputs(
+            &out,
+            Some(Path::new("a\nb.sarif")),
+            Some((&outcome, "failed")),
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&out).unwrap();
         assert_eq!(
             text,
-            "sarif-file<<PORTCULLIS_EOF\na\nb.sarif\nPORTCULLIS_EOF\nfindings=3\nerrors=2\nwarnings=1\nnotes=0\n"
+            "sarif-file<<PORTCULLIS_EOF\na\nb.sarif\nPORTCULLIS_EOF\nfindings=3\nerrors=2\nwarnings=1\nnotes=0\nresult=failed\n"
         );
+        // A usage error: every output is set, the counts empty.
+        write_outputs(&out, None, None).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            text.ends_with("sarif-file=\nfindings=\nerrors=\nwarnings=\nnotes=\nresult=error\n"),
+            "{text}"
+        );
+    }
+
+    fn change(vars: &[(&str, &str)], event: Option<serde_json::Value>) -> Change {
+        let dir = tempfile::tempdir().unwrap();
+        let event_path = dir.path().join("event.json");
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if let Some(event) = event {
+            std::fs::write(&event_path, event.to_string()).unwrap();
+            map.insert(
+                "GITHUB_EVENT_PATH".into(),
+                event_path.to_string_lossy().into(),
+            );
+        }
+        map.entry("GITHUB_WORKSPACE".into())
+            .or_insert_with(|| dir.path().to_string_lossy().into());
+        change_to_compare(&|name| map.get(name).cloned())
+    }
+
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    #[test]
+    fn each_event_has_a_defined_comparison() {
+        // pull_request: the number from the event, or from the ref.
+        assert_eq!(
+            change(
+                &[("GITHUB_EVENT_NAME", "pull_request")],
+                Some(serde_json::json!({"pull_request": {"number": 7}}))
+            ),
+            Change::PullRequest(7)
+        );
+        assert_eq!(
+            change(&[("GITHUB_REF", "refs/pull/9/merge")], None),
+            Change::PullRequest(9)
+        );
+        // merge_group and push: a commit range.
+        assert_eq!(
+            change(
+                &[("GITHUB_EVENT_NAME", "merge_group")],
+                Some(serde_json::json!({"merge_group": {"base_sha": A, "head_sha": B}}))
+            ),
+            Change::Range {
+                base: A.into(),
+                head: B.into()
+            }
+        );
+        assert_eq!(
+            change(
+                &[("GITHUB_EVENT_NAME", "push")],
+                Some(serde_json::json!({"before": A, "after": B}))
+            ),
+            Change::Range {
+                base: A.into(),
+                head: B.into()
+            }
+        );
+        // A push creating a branch, a schedule, a manual run: the whole workspace.
+        let zero = "0".repeat(40);
+        for (name, event) in [
+            ("push", serde_json::json!({"before": zero, "after": B})),
+            ("schedule", serde_json::json!({})),
+            ("workflow_dispatch", serde_json::json!({})),
+        ] {
+            assert!(
+                matches!(
+                    change(&[("GITHUB_EVENT_NAME", name)], Some(event)),
+                    Change::Whole(_)
+                ),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn pull_request_target_compares_only_a_checked_out_head() {
+        let event = serde_json::json!({"pull_request": {
+            "number": 4, "head": {"sha": B}, "merge_commit_sha": A
+        }});
+        let workspace = tempfile::tempdir().unwrap();
+        let ws = workspace.path().to_string_lossy().to_string();
+        let vars = [
+            ("GITHUB_EVENT_NAME", "pull_request_target"),
+            ("GITHUB_WORKSPACE", ws.as_str()),
+        ];
+        // No repository: what is checked out cannot be told, so nothing is left out.
+        assert!(matches!(
+            change(&vars, Some(event.clone())),
+            Change::Whole(reason) if reason.contains("not the pull request's head")
+        ));
+        // The runner's default: the base branch.
+        let git = workspace.path().join(".git");
+        std::fs::create_dir_all(git.join("refs/heads")).unwrap();
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        std::fs::write(git.join("refs/heads/main"), format!("{}\n", "c".repeat(40))).unwrap();
+        assert!(matches!(
+            change(&vars, Some(event.clone())),
+            Change::Whole(_)
+        ));
+        // The head checked out (detached), or the merge commit through a packed ref.
+        std::fs::write(git.join("HEAD"), format!("{B}\n")).unwrap();
+        assert_eq!(change(&vars, Some(event.clone())), Change::PullRequest(4));
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/pr\n").unwrap();
+        std::fs::write(
+            git.join("packed-refs"),
+            format!("# pack-refs\n{A} refs/heads/pr\n"),
+        )
+        .unwrap();
+        assert_eq!(change(&vars, Some(event)), Change::PullRequest(4));
+    }
+
+    #[test]
+    fn output_paths_stay_in_the_workspace_and_off_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(ws.join("reports")).unwrap();
+        std::os::unix::fs::symlink("/tmp", ws.join("out")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", ws.join("link.sarif")).unwrap();
+        assert!(check_output_path(&ws, &ws.join("portcullis.sarif")).is_ok());
+        assert!(check_output_path(&ws, &ws.join("reports/p.sarif")).is_ok());
+        for (path, why) in [
+            (ws.join("missing/p.sarif"), "does not exist"),
+            (ws.join("out/p.sarif"), "symbolic link"),
+            (ws.join("link.sarif"), "symbolic link"),
+            (ws.join("reports"), "is a folder"),
+            (ws.join("reports/../p.sarif"), "`..`"),
+            (PathBuf::from("/etc/p.sarif"), "outside the workspace"),
+        ] {
+            let e = check_output_path(&ws, &path).unwrap_err();
+            assert!(e.contains(why), "{}: {e}", path.display());
+        }
     }
 }

@@ -243,11 +243,13 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
             .iter()
             .map(|f| f.fingerprint.as_str())
             .collect();
-        let before = report.findings.len();
-        report
-            .findings
-            .retain(|f| !known.contains(f.fingerprint.as_str()));
-        report.outside_changes = before - report.findings.len();
+        let (new, unchanged): (Vec<_>, Vec<_>) = std::mem::take(&mut report.findings)
+            .into_iter()
+            .partition(|f| !known.contains(f.fingerprint.as_str()));
+        report.findings = new;
+        report.outside_changes = unchanged.len();
+        report.unchanged = unchanged;
+        report.compared = true;
         // What the change suppresses that the base did not, and whether it changes the
         // configuration: shown to reviewers, since either can hide a finding.
         let suppressed_before: std::collections::HashSet<&str> = base_report
@@ -297,6 +299,8 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         root_uri: Some(report::sarif::folder_uri(&root)),
         category: args.category.clone(),
         blob_uri: github_blob_uri(),
+        threshold: fail_on.threshold(),
+        results_uri: args.results_uri.clone(),
     };
     let left_out = report::sarif::left_out(&report);
     if (args.format == Format::Sarif || args.sarif.is_some()) && left_out > 0 {

@@ -147,6 +147,10 @@ pub struct ScanArgs {
     /// The token for `--online` when it does not come from GITHUB_TOKEN (the Action's `token`).
     #[arg(skip)]
     pub token: Option<String>,
+    /// Where every finding can be read after the run uploads them (the Action's `upload`), for
+    /// the step summary.
+    #[arg(skip)]
+    pub results_uri: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -119,6 +119,12 @@ pub struct Report {
     pub baselined: usize,
     /// Findings left out by `--new-since` / `only-new` because the base has them too.
     pub outside_changes: usize,
+    /// Those findings themselves. They are not part of the gate (exit status, annotations,
+    /// summary), but SARIF carries them, marked `unchanged`, so that code scanning keeps
+    /// their alerts open: a SARIF upload without them would close them.
+    pub unchanged: Vec<Finding>,
+    /// Whether the findings were compared with a base (`--new-since`, `only-new`).
+    pub compared: bool,
     /// Image references that could not be resolved statically and were not checked.
     pub not_checked: usize,
     /// The findings an ignore comment or the configuration suppressed.

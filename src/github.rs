@@ -146,7 +146,7 @@ pub fn pull_request_files(
     })?
 }
 
-/// The files changed between `base` and `head` (a merge-queue entry).
+/// The files changed between `base` and `head` (a merge-queue entry, a push).
 pub fn compared_files(
     api_url: &str,
     token: &str,
@@ -159,11 +159,11 @@ pub fn compared_files(
         let route = format!("/repos/{repository}/compare/{base}...{head}");
         let comparison = get_json(&client, &route)
             .await
-            .map_err(|e| describe(e, "comparison of the merge-queue entry"))?;
+            .map_err(|e| describe(e, "comparison of the change with its base"))?;
         let list = comparison["files"].as_array().cloned().unwrap_or_default();
         if list.len() >= MAX_COMPARED_FILES {
             return Err(format!(
-                "the merge-queue entry changes {MAX_COMPARED_FILES} files or more, more than GitHub lists"
+                "the change touches {MAX_COMPARED_FILES} files or more, more than GitHub lists"
             ));
         }
         Ok(list.iter().filter_map(changed_file).collect())

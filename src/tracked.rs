@@ -38,6 +38,47 @@ pub fn find_repository(start: &Path) -> Option<(PathBuf, PathBuf)> {
     None
 }
 
+/// The commit checked out in the work tree holding `start` (lowercase hex), read from
+/// `.git/HEAD` and the refs it names (loose or packed; a worktree's shared refs too). `None`
+/// when it cannot be told (no repository, an unborn branch, an unreadable ref).
+pub fn head_commit(start: &Path) -> Option<String> {
+    let (_, git_dir) = find_repository(start)?;
+    let is_commit =
+        |t: &str| matches!(t.len(), 40 | 64) && t.bytes().all(|b| b.is_ascii_hexdigit());
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = head.trim();
+    let Some(name) = head.strip_prefix("ref:").map(str::trim) else {
+        return is_commit(head).then(|| head.to_ascii_lowercase());
+    };
+    // A ref name stays inside the git folder.
+    if name
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return None;
+    }
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .ok()
+        .map(|c| git_dir.join(c.trim()));
+    for dir in std::iter::once(git_dir.clone()).chain(common) {
+        if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
+            let sha = text.trim();
+            return is_commit(sha).then(|| sha.to_ascii_lowercase());
+        }
+        if let Ok(packed) = std::fs::read_to_string(dir.join("packed-refs")) {
+            for line in packed.lines() {
+                if let Some((sha, reference)) = line.split_once(' ')
+                    && reference == name
+                    && is_commit(sha)
+                {
+                    return Some(sha.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Why the index could not be read.
 #[derive(Debug, PartialEq, Eq)]
 pub struct IndexError(pub String);

@@ -38,9 +38,30 @@ fn action_writes_annotations_sarif_summary_and_outputs() {
             .unwrap()
     };
     let out = run_action();
-    // The results folder does not exist: that is the user's to create, and a clear error.
+    // The results folder does not exist: that is the user's to create, and a clear error
+    // before any scan, with the outputs set and the summary saying what to fix.
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("results/app.sarif"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "input `sarif-file`: `results/app.sarif`: the folder `results` does not exist"
+        ),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing was scanned");
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        outputs.contains("findings=\n") && outputs.ends_with("result=error\n"),
+        "{outputs}"
+    );
+    let summary_text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary_text.starts_with("### ⚠️ Portcullis did not run: usage error")
+            && summary_text.contains("the folder \\`results\\` does not exist"),
+        "{summary_text}"
+    );
+    std::fs::remove_file(&output).unwrap();
+    std::fs::remove_file(&summary).unwrap();
 
     std::fs::create_dir(root.join("results")).unwrap();
     let out = run_action();
@@ -75,6 +96,7 @@ fn action_writes_annotations_sarif_summary_and_outputs() {
             .to_string()
     };
     assert_eq!(value("sarif-file"), "results/app.sarif");
+    assert_eq!(value("result"), "failed");
     let count = |name: &str| value(name).parse::<usize>().unwrap();
     assert_eq!(count("errors"), 1);
     assert_eq!(
@@ -88,7 +110,8 @@ fn action_writes_annotations_sarif_summary_and_outputs() {
 
     let summary_text = std::fs::read_to_string(&summary).unwrap();
     assert!(
-        summary_text.starts_with("### Portcullis: 1 error"),
+        summary_text
+            .starts_with("### ❌ Portcullis failed: 1 finding at or above `error`\n\n**1 error, "),
         "{summary_text}"
     );
 
@@ -530,4 +553,133 @@ fn the_project_workflows_are_well_formed() {
             }
         }
     }
+}
+
+/// Under `only-new`, the gate (annotations, summary, exit status) sees the findings the change
+/// brings, while the uploaded SARIF holds every finding, each marked `new` or `unchanged`:
+/// code scanning would otherwise close the alerts of the findings left out. A `push` compares
+/// with the commit before it.
+#[tokio::test]
+async fn only_new_gates_on_new_findings_and_uploads_every_finding() {
+    use base64::Engine;
+    use std::io::Read;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let before = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let after = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/acme/app/compare/{before}...{after}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "files": [{"filename": "Dockerfile", "status": "modified"}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let old = "FROM nginx:1.27\nUSER 101\nRUN curl -k https://example.com/\n";
+    mount_base_file(&server, "Dockerfile", before, old).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/code-scanning/sarifs"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(serde_json::json!({"id": "9"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/code-scanning/sarifs/9"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"processing_status": "complete"})),
+        )
+        .mount(&server)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        &format!("{old}FROM alpine:latest\n"),
+    );
+    write(
+        dir.path(),
+        "event.json",
+        &serde_json::json!({"before": before, "after": after}).to_string(),
+    );
+    let files = tempfile::tempdir().unwrap();
+    let summary = files.path().join("summary");
+    let mut cmd = bin();
+    cmd.current_dir(dir.path())
+        .env_clear()
+        .env("GITHUB_WORKSPACE", dir.path())
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", dir.path().join("event.json"))
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("INPUT_ONLY-NEW", "true")
+        .env("INPUT_UPLOAD", "true")
+        .env("INPUT_TOKEN", "ghs_PortcullisActionToken0003")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .env("GITHUB_SHA", after)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_API_URL", server.uri())
+        .arg("action");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The error on line 3 was there before: the push does not fail on it.
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("file=Dockerfile,line=4,"), "{stdout}");
+    assert!(!stdout.contains("line=3,"), "{stdout}");
+
+    let requests = server.received_requests().await.unwrap();
+    let upload = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&upload.body).unwrap();
+    let gzipped = base64::engine::general_purpose::STANDARD
+        .decode(body["sarif"].as_str().unwrap())
+        .unwrap();
+    let mut sarif = String::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_string(&mut sarif)
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let states: Vec<(String, u64, String)> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap(),
+                r["baselineState"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("tls-verification-disabled".into(), 3, "unchanged".into())),
+        "{states:?}"
+    );
+    assert!(
+        states.contains(&("latest-tag".into(), 4, "new".into())),
+        "{states:?}"
+    );
+
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.starts_with("### ✅ Portcullis passed: no new finding at or above `error`"),
+        "{summary}"
+    );
+    assert!(summary.contains("new in this change"), "{summary}");
+    assert!(
+        summary.contains(
+            "[code scanning](https://github.com/acme/app/security/code-scanning?query=is%3Aopen%20ref%3Arefs%2Fheads%2Fmain)"
+        ),
+        "{summary}"
+    );
 }

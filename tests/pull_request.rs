@@ -169,7 +169,12 @@ fn summary_is_appended_markdown_with_links_and_no_secrets() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = std::fs::read_to_string(&summary).unwrap();
-    assert!(text.starts_with("earlier step\n### Portcullis: "), "{text}");
+    assert!(
+        text.starts_with(
+            "earlier step\n### ❌ Portcullis failed: 2 findings at or above `error`\n"
+        ),
+        "{text}"
+    );
     assert!(text.contains("| [`hardcoded-secret`]("), "{text}");
     assert!(text.contains(
         "[Dockerfile:2](https://github.com/acme/app/blob/0123456789abcdef0123456789abcdef01234567/Dockerfile#L2)"

@@ -36,6 +36,12 @@ pub struct RenderContext<'a> {
     pub category: Option<String>,
     /// `https://github.com/OWNER/REPO/blob/SHA`, for links in the step summary.
     pub blob_uri: Option<String>,
+    /// The lowest level that fails the run (`None`: `--fail-on never`), for the summary's
+    /// verdict.
+    pub threshold: Option<crate::finding::Level>,
+    /// Where the full results are read when they are uploaded (the Security tab), for the
+    /// summary.
+    pub results_uri: Option<String>,
 }
 
 pub fn render(

@@ -21,16 +21,39 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
     writeln!(out)
 }
 
+/// Every finding SARIF carries: the reported ones, and those a comparison with a base left out
+/// of the gate.
+fn reported(report: &Report) -> std::borrow::Cow<'_, [Finding]> {
+    if report.unchanged.is_empty() {
+        std::borrow::Cow::Borrowed(&report.findings)
+    } else {
+        std::borrow::Cow::Owned(
+            report
+                .findings
+                .iter()
+                .chain(&report.unchanged)
+                .cloned()
+                .collect(),
+        )
+    }
+}
+
 pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
     // Every enabled rule is listed, plus any rule that reported (for `ruleIndex`).
     let mut rules: Vec<&'static Rule> = cx.rules.to_vec();
-    for f in &report.findings {
+    let findings = reported(report);
+    for f in findings.iter() {
         if !rules.iter().any(|r| r.id == f.rule.id) {
             rules.push(f.rule);
         }
     }
     let descriptors: Vec<Value> = rules.iter().map(|r| descriptor(r, cx)).collect();
-    let kept = within_limit(&report.findings);
+    let kept = within_limit(&findings);
+    let unchanged: std::collections::HashSet<&str> = report
+        .unchanged
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
     let results: Vec<Value> = kept
         .iter()
         .map(|f| {
@@ -38,7 +61,16 @@ pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
                 .iter()
                 .position(|r| r.id == f.rule.id)
                 .expect("listed above");
-            result(f, index)
+            let mut value = result(f, index);
+            if report.compared {
+                // Which findings the change brings; the others stay open alerts.
+                value["baselineState"] = json!(if unchanged.contains(f.fingerprint.as_str()) {
+                    "unchanged"
+                } else {
+                    "new"
+                });
+            }
+            value
         })
         .collect();
 
@@ -55,7 +87,7 @@ pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
             })
         })
         .collect();
-    let left_out = report.findings.len() - kept.len();
+    let left_out = findings.len() - kept.len();
     if left_out > 0 {
         notifications.push(json!({
             "level": "warning",
@@ -109,7 +141,7 @@ pub const MAX_RESULTS: usize = 25_000;
 
 /// How many findings a SARIF run leaves out to stay within `MAX_RESULTS`.
 pub fn left_out(report: &Report) -> usize {
-    report.findings.len().saturating_sub(MAX_RESULTS)
+    (report.findings.len() + report.unchanged.len()).saturating_sub(MAX_RESULTS)
 }
 
 pub fn limit_message(left_out: usize) -> String {

@@ -15,6 +15,35 @@ use std::io::{self, Write};
 use super::RenderContext;
 use crate::finding::{Finding, Level, Report};
 
+/// The first line: whether the run passes, on which threshold, and why.
+fn verdict(report: &Report, threshold: Option<Level>) -> String {
+    let new = if report.compared { " new" } else { "" };
+    let Some(threshold) = threshold else {
+        let n = report.findings.len();
+        return format!(
+            "### ✅ Portcullis passed: `fail-on` is `never` ({n}{new} {})\n\n",
+            plural("finding", n)
+        );
+    };
+    let at_or_above = report
+        .findings
+        .iter()
+        .filter(|f| f.level >= threshold)
+        .count();
+    if at_or_above == 0 {
+        format!(
+            "### ✅ Portcullis passed: no{new} finding at or above `{}`\n\n",
+            threshold.as_str()
+        )
+    } else {
+        format!(
+            "### ❌ Portcullis failed: {at_or_above}{new} {} at or above `{}`\n\n",
+            plural("finding", at_or_above),
+            threshold.as_str()
+        )
+    }
+}
+
 /// Findings listed in the table; the rest are counted.
 const MAX_ROWS: usize = 100;
 /// Bytes of summary at most: below 512 KiB with room for the closing line and for masking,
@@ -24,24 +53,24 @@ const MAX_BYTES: usize = 480 * 1024;
 const MAX_CELL_CHARS: usize = 1_000;
 
 pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
-    let mut text = String::new();
+    let mut text = verdict(report, cx.threshold);
     let total = report.findings.len();
-    if total == 0 {
-        text.push_str("### Portcullis: no findings\n\n");
+    let counts: Vec<String> = [Level::Error, Level::Warning, Level::Note]
+        .into_iter()
+        .map(|l| {
+            format!(
+                "{} {}",
+                report.count(l),
+                plural(l.as_str(), report.count(l))
+            )
+        })
+        .collect();
+    let counted = if report.compared {
+        format!("**{}** new in this change", counts.join(", "))
     } else {
-        let counts: Vec<String> = [Level::Error, Level::Warning, Level::Note]
-            .into_iter()
-            .map(|l| {
-                format!(
-                    "{} {}",
-                    report.count(l),
-                    plural(l.as_str(), report.count(l))
-                )
-            })
-            .collect();
-        text.push_str(&format!("### Portcullis: {}\n\n", counts.join(", ")));
-    }
-    let mut extras = vec![format!("{} files scanned", report.files_scanned)];
+        format!("**{}**", counts.join(", "))
+    };
+    let mut extras = vec![counted, format!("{} files scanned", report.files_scanned)];
     for (n, what) in [
         (report.suppressed, "suppressed"),
         (report.baselined, "in the baseline"),
@@ -53,6 +82,11 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
     }
     text.push_str(&extras.join(" · "));
     text.push_str("\n\n");
+    if let Some(uri) = &cx.results_uri {
+        text.push_str(&format!(
+            "Every finding, new and existing, is in [code scanning]({uri}).\n\n"
+        ));
+    }
     if !report.added_suppressions.is_empty() || !report.changed_configuration.is_empty() {
         text.push_str("#### Suppressions this change adds\n\n");
         for path in report.changed_configuration.iter().take(MAX_ROWS) {
@@ -158,7 +192,7 @@ fn capped(mut text: String) -> String {
 /// line, at most `MAX_CELL_CHARS` characters, its Markdown punctuation backslash-escaped, HTML
 /// characters as entities, and the patterns GitHub turns into links or mentions on its own
 /// (`://`, `www.`, `@name`) broken so they stay text.
-fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut chars = text.chars().peekable();
     let mut shown = 0;
@@ -267,13 +301,17 @@ mod tests {
             root_uri: None,
             category: None,
             blob_uri: Some("https://github.com/o/r/blob/abc".to_string()),
+            threshold: Some(Level::Error),
+            results_uri: None,
         };
         let mut out = Vec::new();
         render(&report, &cx, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.len() < 512 * 1024, "{} bytes", text.len());
         assert!(
-            text.starts_with("### Portcullis: 30000 errors"),
+            text.starts_with(
+                "### ❌ Portcullis failed: 30000 findings at or above `error`\n\n**30000 errors, 0 warnings, 0 notes**"
+            ),
             "{}",
             &text[..200]
         );
