@@ -206,11 +206,21 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         }
     }
 
-    if let Some(path) = &args.write_baseline
-        && let Err(e) = Baseline::from_findings(&report.findings).write(path)
-    {
-        crate::sink::error(format!("{}: cannot write baseline: {e}", path.display()));
-        return Err(EXIT_USAGE);
+    if let Some(path) = &args.write_baseline {
+        if let Err(e) = Baseline::from_findings(&report.findings).write(path) {
+            crate::sink::error(format!("{}: cannot write baseline: {e}", path.display()));
+            return Err(EXIT_USAGE);
+        }
+        crate::sink::info(format!(
+            "{} {} recorded as accepted in {}",
+            report.findings.len(),
+            if report.findings.len() == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            path.display()
+        ));
     }
     if let Some(known) = &baseline {
         let before = report.findings.len();
@@ -350,9 +360,11 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         ));
     }
 
-    let failing = fail_on
-        .threshold()
-        .is_some_and(|threshold| report.findings.iter().any(|f| f.level >= threshold));
+    // Writing a baseline accepts every finding it records: nothing is left to fail on.
+    let failing = args.write_baseline.is_none()
+        && fail_on
+            .threshold()
+            .is_some_and(|threshold| report.findings.iter().any(|f| f.level >= threshold));
     Ok(Outcome {
         errors: report.count(crate::finding::Level::Error),
         warnings: report.count(crate::finding::Level::Warning),

@@ -94,7 +94,8 @@ pub struct ScanArgs {
     /// Report only findings whose fingerprint is not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Write the fingerprints of the current findings to FILE (a baseline for later scans).
+    /// Write the fingerprints of the current findings to FILE (a baseline for later scans); they
+    /// are accepted, so the exit status is 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
     /// Print findings only: no summary.

@@ -219,15 +219,29 @@ pub fn discover(
 ) -> (Vec<Discovered>, Vec<String>) {
     let found = Mutex::new(Vec::new());
     let mut notes = Vec::new();
+    // Folders of the files named as roots, with the sibling files that give them context.
+    let mut context: Vec<(PathBuf, Vec<String>)> = Vec::new();
     for root in roots {
         if root.is_file() {
-            if let Some(kind) = classify_found(root) {
-                let display = display_path(root, cwd);
+            // `Dockerfile` has the parent `` — `./Dockerfile` names its folder.
+            let root = match root.parent() {
+                Some(parent) if parent.as_os_str().is_empty() => Path::new(".").join(root),
+                _ => root.clone(),
+            };
+            if let Some(kind) = classify_found(&root) {
+                let display = display_path(&root, cwd);
+                if let (Some(siblings), Some(dir)) = (context_siblings(&root, kind), root.parent())
+                {
+                    match context.iter_mut().find(|(d, _)| d == dir) {
+                        Some((_, names)) => names.extend(siblings),
+                        None => context.push((dir.to_path_buf(), siblings)),
+                    }
+                }
                 found
                     .lock()
                     .expect("no panics while held")
                     .push(Discovered {
-                        path: root.clone(),
+                        path: root,
                         display,
                         kind,
                         refused: None,
@@ -307,9 +321,41 @@ pub fn discover(
         }
     }
     let mut files = found.into_inner().expect("no panics while held");
+    // A file named alone is checked with the context a scan of its folder would give it: the
+    // `.env` beside a compose file (interpolation), the `.dockerignore` beside a Dockerfile
+    // (its build context). They are scanned too, as in a folder scan, when that scan would
+    // find them (tracked, or not ignored).
+    for (dir, names) in context {
+        let Ok(real_dir) = std::fs::canonicalize(&dir) else {
+            continue;
+        };
+        let (beside, _) = discover(&[dir], exclude, cwd, all_text, gitignore);
+        files.extend(beside.into_iter().filter(|file| {
+            let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            names.iter().any(|n| n == name)
+                && file
+                    .path
+                    .parent()
+                    .and_then(|p| std::fs::canonicalize(p).ok())
+                    .is_some_and(|p| p == real_dir)
+        }));
+    }
     files.sort_by(|a, b| a.display.cmp(&b.display));
     files.dedup_by(|a, b| a.display == b.display);
     (files, notes)
+}
+
+/// The names of the files beside `file` that a folder scan would use to check it.
+fn context_siblings(file: &Path, kind: FileKind) -> Option<Vec<String>> {
+    let name = file.file_name()?.to_str()?;
+    match kind {
+        FileKind::Compose => Some(vec![".env".to_string()]),
+        FileKind::Dockerfile => Some(vec![
+            ".dockerignore".to_string(),
+            format!("{name}.dockerignore"),
+        ]),
+        _ => None,
+    }
 }
 
 /// Folders never entered: VCS metadata and vendored dependencies.

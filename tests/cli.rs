@@ -286,8 +286,15 @@ fn output_file_and_baseline_round_trip() {
             "sarif",
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
+    // Recording the findings accepts them: exit 0, and a line says where they went.
+    assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("portcullis: 6 findings recorded as accepted in baseline.json"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let baseline = std::fs::read_to_string(repo.path().join("baseline.json")).unwrap();
     assert_no_secret(&baseline, "baseline");
     assert_no_secret(
@@ -756,4 +763,119 @@ fn sarif_keeps_the_most_severe_results_within_githubs_limit() {
             .unwrap()
             .contains("results left out")
     }));
+}
+
+/// A reader that goes away (`portcullis rules --format json | head -1`) ends the command
+/// quietly: no panic, no error message, the status it would have had.
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let repo = sample_repo();
+    for (args, status) in [
+        (vec!["rules", "--format", "json"], 0),
+        (vec!["rules", "--format", "md"], 0),
+        (vec!["rules"], 0),
+        (vec!["explain", "privileged"], 0),
+        (vec!["scan", "--format", "json"], 1),
+        (vec!["scan", "--format", "sarif"], 1),
+        (vec!["scan", "--format", "github"], 1),
+        (vec!["scan"], 1),
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        // No one will ever read: every write fails with a broken pipe.
+        drop(reader);
+        let out = bin()
+            .current_dir(repo.path())
+            .env_remove("GITHUB_ACTIONS")
+            .args(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("error"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+fn findings_of(dir: &Path, args: &[&str]) -> Vec<(String, String, u64)> {
+    let out = bin()
+        .current_dir(dir)
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Files named one by one (a pre-commit hook) are checked with the context a scan of their
+/// folder gives them: the `.env` a compose file interpolates, the `.dockerignore` of a
+/// Dockerfile's build context — when a folder scan would use them.
+#[test]
+fn files_named_alone_keep_the_context_of_their_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "svc/compose.yaml",
+        "services:\n  web:\n    image: nginx:${TAG}\n",
+    );
+    write(root, "svc/.env", "TAG=latest\n");
+    write(root, "svc/Dockerfile", "FROM alpine:3.20\nCOPY . /app\n");
+    write(root, "svc/.dockerignore", "node_modules\n");
+    write(root, "Dockerfile", "FROM alpine:3.20\nCOPY . /app\n");
+    write(root, ".env", "API_TOKEN=x\n");
+    let folder = findings_of(root, &["svc"]);
+    let named = findings_of(root, &["svc/compose.yaml", "svc/Dockerfile"]);
+    assert_eq!(folder, named);
+    assert!(
+        named.contains(&("latest-tag".into(), "svc/compose.yaml".into(), 3)),
+        "{named:?}"
+    );
+    assert!(
+        named
+            .iter()
+            .any(|f| f.0 == "build-context-leak" && f.1 == "svc/Dockerfile"),
+        "{named:?}"
+    );
+    // A Dockerfile named by its bare name has its folder as its build context.
+    let bare = findings_of(root, &["Dockerfile"]);
+    assert!(
+        bare.iter()
+            .any(|f| f.0 == "build-context-leak" && f.1 == "Dockerfile"),
+        "{bare:?}"
+    );
+
+    // In a git work tree an ignored, untracked `.env` is not used, as in a folder scan.
+    let git = |args: &[&str]| {
+        assert!(
+            std::process::Command::new("git")
+                .args(args)
+                .current_dir(root)
+                .output()
+                .unwrap()
+                .status
+                .success()
+        );
+    };
+    git(&["init", "-q"]);
+    write(root, ".gitignore", ".env\n");
+    let folder = findings_of(root, &["svc"]);
+    let named = findings_of(root, &["svc/compose.yaml", "svc/Dockerfile"]);
+    assert_eq!(folder, named);
+    assert!(!named.iter().any(|f| f.0 == "latest-tag"), "{named:?}");
 }

@@ -186,3 +186,49 @@ fn summary_is_appended_markdown_with_links_and_no_secrets() {
         assert!(cells == 4 || cells == 5, "{line}");
     }
 }
+
+/// `--new-since` asks the repository holding the scanned path, wherever the command runs; a
+/// shallow clone, which lacks the base, gets the advice to fetch the history.
+#[test]
+fn new_since_uses_the_scanned_repository_and_explains_shallow_clones() {
+    let repo = repository();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(elsewhere.path())
+        .args(["scan", "--new-since", "main", "--format", "json"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"privileged"), "{rules:?}");
+
+    let clones = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    git(
+        clones.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "shallow",
+        ],
+    );
+    let out = bin()
+        .current_dir(elsewhere.path())
+        .args(["scan", "--new-since", "HEAD~1"])
+        .arg(clones.path().join("shallow"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("this is a shallow clone: fetch the history, e.g. `fetch-depth: 0`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("unknown error"), "{stderr}");
+}
