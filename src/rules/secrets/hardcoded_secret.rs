@@ -40,8 +40,10 @@ declare_rule! {
     /// ## Example
     /// ```yaml
     /// env:
-    ///   GH_TOKEN: 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
+    ///   GH_TOKEN: ghp_…  # `ghp_` and 36 letters and digits: a GitHub token
     /// ```
+    /// (The token is elided here: these docs are embedded in every SARIF file, which secret
+    /// scanners would otherwise flag.)
     ///
     /// ## Use instead
     /// Revoke the credential at the provider first (deleting the line does not un-publish it),
