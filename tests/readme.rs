@@ -1,8 +1,39 @@
-//! The workflows the README offers for copy and paste pass Portcullis' own scan.
+//! The README stays true: the workflows it offers for copy and paste pass Portcullis' own
+//! scan, and its example output is what Portcullis prints for the example files.
 
 mod common;
 
-use common::{render_findings, repo_root, scan_dir, write};
+use common::{bin, render_findings, repo_root, scan_dir, write};
+
+/// The README's example: `portcullis scan` in `tests/data/readme-example`, exactly. With
+/// `PORTCULLIS_BLESS=1` the test writes the current output into the README instead.
+#[test]
+fn readme_example_output_is_current() {
+    let example = repo_root().join("tests/data/readme-example");
+    let out = bin()
+        .current_dir(&example)
+        .env_clear()
+        .args(["scan", "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let readme_path = repo_root().join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let open = "```text\n$ portcullis scan\n";
+    let start = readme.find(open).expect("the README shows an example run") + open.len();
+    let end = start + readme[start..].find("```").unwrap();
+    if std::env::var_os("PORTCULLIS_BLESS").is_some() {
+        let updated = format!("{}{printed}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&readme_path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        printed,
+        "the README's example output is stale: run `PORTCULLIS_BLESS=1 cargo test --test readme`"
+    );
+}
 
 #[test]
 fn readme_workflows_have_no_findings() {
