@@ -24,6 +24,42 @@ async fn fix(dir: &std::path::Path, server: &MockServer, extra: &[&str]) -> Outp
         .unwrap()
 }
 
+/// The files of `dir` that `diff` names, after `git apply` of it to a copy: a `--dry-run` diff
+/// must apply as it is.
+fn apply(dir: &std::path::Path, diff: &str) -> std::collections::BTreeMap<String, String> {
+    let copy = tempfile::tempdir().unwrap();
+    let names: Vec<String> = diff
+        .lines()
+        .filter_map(|l| l.strip_prefix("+++ b/"))
+        .map(str::to_string)
+        .collect();
+    for name in &names {
+        common::write(
+            copy.path(),
+            name,
+            &std::fs::read_to_string(dir.join(name)).unwrap(),
+        );
+    }
+    std::fs::write(copy.path().join("fix.diff"), diff).unwrap();
+    let out = std::process::Command::new("git")
+        .args(["apply", "--verbose", "fix.diff"])
+        .current_dir(copy.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git apply refuses the diff: {}\n{diff}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(copy.path().join(&name)).unwrap();
+            (name, text)
+        })
+        .collect()
+}
+
 /// `path:line` of the findings of `rules` in a scan of `dir`.
 fn findings_of(dir: &std::path::Path, rules: &[&str]) -> Vec<String> {
     let scan = bin()
@@ -68,14 +104,16 @@ async fn pins_each_distinct_action_once_and_keeps_the_ref_as_a_comment() {
     let out = fix(dir.path(), &server, &["--dry-run"]).await;
     assert_eq!(out.status.code(), Some(1), "one ref could not be resolved");
     let diff = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        diff,
-        format!(
-            "--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n\
-             @@ -6 +6 @@\n-      - uses: actions/checkout@v4 # the checkout\n+      - uses: actions/checkout@{CHECKOUT} # v4 - the checkout\n\
-             @@ -7 +7 @@\n-      - uses: actions/checkout@v4\n+      - uses: actions/checkout@{CHECKOUT} # v4\n"
-        )
+    // Both edits in one hunk, with three lines of context.
+    assert!(
+        diff.starts_with("--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n@@ -3,6 +3,6 @@\n   t:\n"),
+        "{diff}"
     );
+    assert!(diff.contains(&format!(
+        "-      - uses: actions/checkout@v4 # the checkout\n+      - uses: actions/checkout@{CHECKOUT} # v4 - the checkout\n\
+         -      - uses: actions/checkout@v4\n+      - uses: actions/checkout@{CHECKOUT} # v4\n"
+    )));
+    let patched = apply(dir.path(), &diff);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("acme/missing@v1") && stderr.contains("422"),
@@ -90,6 +128,10 @@ async fn pins_each_distinct_action_once_and_keeps_the_ref_as_a_comment() {
     let out = fix(dir.path(), &server, &[]).await;
     assert_eq!(out.status.code(), Some(1));
     let fixed = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        patched[".github/workflows/ci.yml"], fixed,
+        "the diff is the fix"
+    );
     assert!(fixed.contains(&format!(
         "actions/checkout@{CHECKOUT} # v4 - the checkout\n"
     )));
@@ -199,21 +241,26 @@ async fn pins_images_to_their_digest_through_the_registry_api() {
     );
     let diff = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(
-        diff,
+    for change in [
+        format!("-    container: alpine:3.20\n+    container: alpine:3.20@{ALPINE}\n"),
         format!(
-            "--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n\
-             @@ -5 +5 @@\n-    container: alpine:3.20\n+    container: alpine:3.20@{ALPINE}\n\
-             @@ -7 +7 @@\n-      - uses: docker://ghcr.io/acme/app:1.0\n+      - uses: docker://ghcr.io/acme/app:1.0@{app}\n\
-             @@ -8 +8 @@\n-      - uses: actions/checkout@v4\n+      - uses: actions/checkout@{CHECKOUT} # v4\n\
-             --- a/Dockerfile\n+++ b/Dockerfile\n\
-             @@ -2 +2 @@\n-FROM alpine:3.20 AS build\n+FROM alpine:3.20@{ALPINE} AS build\n\
-             @@ -3 +3 @@\n-COPY --from=ghcr.io/acme/app:1.0 /app /app\n+COPY --from=ghcr.io/acme/app:1.0@{app} /app /app\n\
-             --- a/compose.yaml\n+++ b/compose.yaml\n\
-             @@ -3 +3 @@\n-    image: \"alpine:3.20\"   # base\n+    image: \"alpine:3.20@{ALPINE}\"   # base\n\
-             @@ -5 +5 @@\n-    image: ghcr.io/acme/app:1.0\n+    image: ghcr.io/acme/app:1.0@{app}\n"
-        )
-    );
+            "-      - uses: docker://ghcr.io/acme/app:1.0\n+      - uses: docker://ghcr.io/acme/app:1.0@{app}\n"
+        ),
+        format!(
+            "-      - uses: actions/checkout@v4\n+      - uses: actions/checkout@{CHECKOUT} # v4\n"
+        ),
+        format!("-FROM alpine:3.20 AS build\n+FROM alpine:3.20@{ALPINE} AS build\n"),
+        format!(
+            "-COPY --from=ghcr.io/acme/app:1.0 /app /app\n+COPY --from=ghcr.io/acme/app:1.0@{app} /app /app\n"
+        ),
+        format!(
+            "-    image: \"alpine:3.20\"   # base\n+    image: \"alpine:3.20@{ALPINE}\"   # base\n"
+        ),
+        format!("-    image: ghcr.io/acme/app:1.0\n+    image: ghcr.io/acme/app:1.0@{app}\n"),
+    ] {
+        assert!(diff.contains(&change), "{change} not in\n{diff}");
+    }
+    let patched = apply(dir.path(), &diff);
     assert!(
         stderr.contains("warning: not pinned: nginx:0.0-missing: 404"),
         "{stderr}"
@@ -234,6 +281,13 @@ async fn pins_images_to_their_digest_through_the_registry_api() {
 
     let out = run(&[]).await.unwrap();
     assert_eq!(out.status.code(), Some(1));
+    for (name, text) in &patched {
+        assert_eq!(
+            &std::fs::read_to_string(dir.path().join(name)).unwrap(),
+            text,
+            "the diff is the fix of {name}"
+        );
+    }
     let fixed = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
     assert!(fixed.contains(&format!("image: \"alpine:3.20@{ALPINE}\"   # base\n")));
     // Once pinned, the scanner has no unpinned image left but the ones it was told about.

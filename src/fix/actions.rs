@@ -25,11 +25,19 @@ pub struct Unpinned {
 /// Find `uses: owner/repo[/path]@ref` with a ref that is not a full commit SHA: every `uses`
 /// key of the YAML (so a `uses:` line inside a `run:` script is not one), in line order.
 pub fn unpinned_uses(text: &str) -> Vec<Unpinned> {
+    unpinned_uses_explained(text).0
+}
+
+/// [`unpinned_uses`], and the `uses:` values that cannot be edited safely, each with its
+/// 1-based line and the reason (`line N: …`): a ref written with escapes, or in a block
+/// scalar (`>-`, `|`), where the ` # v4` comment would become part of the value.
+pub fn unpinned_uses_explained(text: &str) -> (Vec<Unpinned>, Vec<String>) {
     let Ok(Some(root)) = crate::parse::yaml::parse(text) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     let mut pending = vec![&root];
     while let Some(node) = pending.pop() {
         pending.extend(node.as_seq().unwrap_or(&[]));
@@ -60,8 +68,40 @@ pub fn unpinned_uses(text: &str) -> Vec<Unpinned> {
             {
                 continue;
             }
+            let value_line = lines.line_of(entry.key.span.start as usize) + 1;
+            let block = matches!(
+                entry.value.value,
+                crate::parse::yaml::Value::Scalar(crate::parse::yaml::Scalar {
+                    style: crate::parse::yaml::Style::Literal | crate::parse::yaml::Style::Folded,
+                    ..
+                })
+            );
+            if block {
+                skipped.push(format!(
+                    "line {value_line}: `{value}` is a block scalar; pin it by hand"
+                ));
+                continue;
+            }
+            // Only a ref that stands in the source as written is edited: the rest of the
+            // value (escapes, quotes) is never touched.
             let span = entry.value.subspan(text, offset..offset + reference.len());
             let line = lines.line_of(span.start as usize);
+            let verbatim = text.get(span.range()) == Some(reference)
+                && lines.line_of(span.end as usize) == line;
+            if !verbatim {
+                skipped.push(format!(
+                    "line {value_line}: the ref of `{value}` is written with escapes; pin it by hand"
+                ));
+                continue;
+            }
+            // The ` # v4` comment goes at the end of the line: the value must end there too.
+            let value_end = (entry.value.span.end as usize).saturating_sub(1);
+            if lines.line_of(value_end.max(span.start as usize)) != line {
+                skipped.push(format!(
+                    "line {value_line}: `{value}` goes on past the line of its ref; pin it by hand"
+                ));
+                continue;
+            }
             let line_start = lines.line_span(text, line).start as usize;
             out.push(Unpinned {
                 line,
@@ -74,7 +114,9 @@ pub fn unpinned_uses(text: &str) -> Vec<Unpinned> {
     // An anchor's value reached through several aliases is one place in the text.
     out.sort_by_key(|u| (u.line, u.ref_range.start));
     out.dedup();
-    out
+    skipped.sort();
+    skipped.dedup();
+    (out, skipped)
 }
 
 /// `text` with each found ref replaced by its commit and the ref kept as a comment.
@@ -134,12 +176,31 @@ pub fn resolve(
     github::block_on(async {
         let client = github::client_maybe_anonymous(api_url, token)?;
         let mut commits = HashMap::new();
-        for (repository, reference) in wanted {
-            let route = format!("/repos/{repository}/commits/{}", encode_path(reference));
-            match github::get_json(&client, &route).await {
+        // A few lookups at once; the command's network deadline bounds them all.
+        let mut running = tokio::task::JoinSet::new();
+        let mut queue = wanted.iter().cloned();
+        loop {
+            while running.len() < CONCURRENT_LOOKUPS {
+                let Some((repository, reference)) = queue.next() else {
+                    break;
+                };
+                let client = client.clone();
+                running.spawn(async move {
+                    let route = format!("/repos/{repository}/commits/{}", encode_path(&reference));
+                    let answer = github::get_json(&client, &route).await;
+                    (repository, reference, answer)
+                });
+            }
+            let Some(done) = running.join_next().await else {
+                break;
+            };
+            let Ok((repository, reference, answer)) = done else {
+                continue;
+            };
+            match answer {
                 Ok(commit) => match commit["sha"].as_str() {
                     Some(sha) if is_commit_sha(sha) => {
-                        commits.insert((repository.clone(), reference.clone()), sha.to_string());
+                        commits.insert((repository, reference), sha.to_string());
                     }
                     _ => unresolved
                         .push(format!("{repository}@{reference}: no commit in the answer")),
@@ -150,9 +211,13 @@ pub fn resolve(
                 )),
             }
         }
+        unresolved.sort();
         Ok(commits)
     })?
 }
+
+/// GitHub lookups `fix --pin` makes at once.
+const CONCURRENT_LOOKUPS: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -198,8 +263,45 @@ mod tests {
         assert!(unpinned_uses(&new).is_empty());
         let d = super::super::diff("ci.yml", text, &new);
         assert!(d.starts_with(
-            "--- a/ci.yml\n+++ b/ci.yml\n@@ -1 +1 @@\n-  - uses: actions/checkout@v4\r\n+"
+            "--- a/ci.yml\n+++ b/ci.yml\n@@ -1,2 +1,2 @@\n-  - uses: actions/checkout@v4\r\n+"
         ));
+    }
+
+    #[test]
+    fn refs_that_are_not_written_as_they_read_are_left_alone() {
+        // Escapes in the name only: the ref is as written, so only the ref changes.
+        let escaped_name = "steps:\n  - uses: \"\\x61ctions/checkout@v4\"\n";
+        let (found, skipped) = unpinned_uses_explained(escaped_name);
+        assert_eq!(found.len(), 1, "{skipped:?}");
+        let mut commits = HashMap::new();
+        commits.insert(("actions/checkout".into(), "v4".into()), SHA.to_string());
+        assert_eq!(
+            rewrite(escaped_name, &found, &commits),
+            format!("steps:\n  - uses: \"\\x61ctions/checkout@{SHA}\" # v4\n")
+        );
+        for (text, why) in [
+            // An escape inside the ref.
+            ("steps:\n  - uses: \"actions/checkout@v\\x34\"\n", "escapes"),
+            // A double-quoted value going on past the ref's line.
+            (
+                "steps:\n  - uses: \"actions/checkout@v4\n      \"\n",
+                "past the line",
+            ),
+            // A block scalar: a comment would become part of the value.
+            (
+                "steps:\n  - uses: >-\n      actions/checkout@v4\n",
+                "block scalar",
+            ),
+        ] {
+            let (found, skipped) = unpinned_uses_explained(text);
+            assert!(found.is_empty(), "{text:?}: {found:?}");
+            assert!(
+                skipped.len() == 1
+                    && skipped[0].contains(why)
+                    && skipped[0].starts_with("line 2: "),
+                "{text:?}: {skipped:?}"
+            );
+        }
     }
 
     #[test]

@@ -57,11 +57,26 @@ pub fn candidates(
                 site.image,
                 image.name()
             )),
-            Some(_) => out.push(ImagePin {
-                offset: site.span.end as usize,
-                reference: site.image,
-                line,
-            }),
+            // The digest goes right after the reference as it stands in the source; one
+            // written with escapes (or split) is left for a person.
+            Some(_) => {
+                let end = site.span.end as usize;
+                let written = end
+                    .checked_sub(site.image.len())
+                    .and_then(|start| text.get(start..end));
+                if written == Some(site.image.as_str()) {
+                    out.push(ImagePin {
+                        offset: end,
+                        reference: site.image,
+                        line,
+                    });
+                } else {
+                    skipped.push(format!(
+                        "{display}:{line}: `{}` is written with escapes; pin it by hand",
+                        site.image
+                    ));
+                }
+            }
         }
     }
     // One reference used by several services through an anchor is one place in the text.
