@@ -115,6 +115,15 @@ const NOT_THE_SECRET: &[&str] = &[
     "ROTATION",
     "COMPLEXITY",
     "STRENGTH",
+    "SCHEME",
+    "HASH",
+    "HASHER",
+    "HASHING",
+    "CIPHER",
+    "ENCODING",
+    "NAMES",
+    "LIST",
+    "LENGTHS",
 ];
 
 /// Is `key` the name of a secret? Matched on its words: PASSWORD, PASSWD, PASS, PWD, SECRET,
@@ -125,7 +134,7 @@ pub fn secret_named(key: &str) -> bool {
     let Some(last) = w.last() else { return false };
     if NOT_THE_SECRET.contains(&last.as_str())
         || w.iter()
-            .any(|x| x == "PUBLIC" || x == "PUB" || x == "PUBKEY")
+            .any(|x| matches!(x.as_str(), "PUBLIC" | "PUB" | "PUBKEY" | "MIN" | "MAX"))
     {
         return false;
     }
@@ -133,9 +142,11 @@ pub fn secret_named(key: &str) -> bool {
         matches!(
             x.as_str(),
             "PASSWORD"
+                | "PASSWORDS"
                 | "PASSWD"
                 | "PASS"
                 | "PWD"
+                | "PW"
                 | "SECRET"
                 | "TOKEN"
                 | "APIKEY"
@@ -148,9 +159,11 @@ pub fn secret_named(key: &str) -> bool {
                 | "PRIVATEKEY"
                 | "ACCESSKEY"
         )
+        // A word glued to PASSWORD: `ADMINPASSWORD`, `MONGODB_ADMINPASSWORD`.
+        || (x.len() > 8 && (x.ends_with("PASSWORD") || x.ends_with("PASSWD")))
     });
     let qualified_key = w.windows(2).any(|pair| {
-        pair[1] == "KEY"
+        (pair[1] == "KEY"
             && matches!(
                 pair[0].as_str(),
                 "API"
@@ -168,9 +181,33 @@ pub fn secret_named(key: &str) -> bool {
                     | "JWT"
                     | "HMAC"
                     | "AUTH"
-            )
+                    | "FERNET"
+            ))
+            // `SECRET_KEY_BASE`, `*_KEY_BASE` (Rails and Phoenix signing secrets).
+            || (pair[0] == "KEY" && pair[1] == "BASE")
     });
     direct || qualified_key
+}
+
+/// The user name a password is compared with: the user set for the same prefix
+/// (`DB_POSTGRESDB_USER` for `DB_POSTGRESDB_PASSWORD`); without one, a user of the block whose
+/// name equals the value, else the last user of the block. `users` are (key, value) pairs.
+pub fn user_for(key: &str, value: &str, users: &[(String, String)]) -> Option<String> {
+    let prefix = |k: &str| {
+        let mut w = words(k);
+        w.pop();
+        w
+    };
+    let own = prefix(key);
+    if let Some((_, user)) = users.iter().rev().find(|(k, _)| prefix(k) == own) {
+        return Some(user.clone());
+    }
+    let value = value.trim().trim_matches(['"', '\'']);
+    users
+        .iter()
+        .find(|(_, u)| !u.is_empty() && u.eq_ignore_ascii_case(value))
+        .or(users.last())
+        .map(|(_, u)| u.clone())
 }
 
 /// Names of keys that hold a user name (to spot a password equal to its user).
@@ -263,8 +300,6 @@ pub const WEAK: &[&str] = &[
     "foo",
     "bar",
     "foobar",
-    "none",
-    "null",
     "nopass",
 ];
 
@@ -281,7 +316,8 @@ pub enum Class {
 /// Classify a credential value; `user` is a user name set beside it.
 pub fn classify(value: &str, user: Option<&str>) -> Class {
     let v = value.trim().trim_matches(['"', '\'']);
-    if v.is_empty() || v.contains("${{") {
+    // Empty, YAML's null, or a GitHub expression: nothing is written here.
+    if v.is_empty() || matches!(v, "~" | "null" | "Null" | "NULL") || v.contains("${{") {
         return Class::Placeholder;
     }
     // `${VAR}`, `$VAR`, `${VAR:?err}`, `${VAR:-}`; `${VAR:-default}` is judged by its default.
@@ -307,18 +343,34 @@ pub fn classify(value: &str, user: Option<&str>) -> Class {
         return Class::Placeholder;
     }
     let lower = v.to_ascii_lowercase();
-    let first = lower.chars().next().unwrap_or('x');
-    if lower.len() >= 3
-        && lower.chars().all(|c| c == first)
-        && matches!(first, 'x' | '*' | '.' | '#' | '-')
+    if is_filler(&lower) {
+        return Class::Placeholder;
+    }
+    // Not a credential though the key says so: a switch, a small number, a file's path.
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off"
+    ) || (lower.len() <= 3 && lower.bytes().all(|b| b.is_ascii_digit()))
+        || (lower.starts_with('/') && lower.len() > 1)
+        || lower.starts_with("./")
+        || lower.starts_with("~/")
     {
         return Class::Placeholder;
     }
     if matches!(
         lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off"
-    ) || lower.starts_with("/run/secrets/")
-    {
+        "invalid"
+            | "none"
+            | "unset"
+            | "dummy"
+            | "placeholder"
+            | "redacted"
+            | "todo"
+            | "tbd"
+            | "n/a"
+            | "na"
+            | "empty"
+    ) {
         return Class::Placeholder;
     }
     if [
@@ -345,6 +397,28 @@ pub fn classify(value: &str, user: Option<&str>) -> Class {
         return Class::Weak("the same as the user name");
     }
     Class::Literal
+}
+
+/// A value made of one repeated character, after a short known-looking prefix or not:
+/// `xxxxxxxx`, `YYYYYYYY`, `00000000`, `sk-xxx-xxx-xxx`, `xoxb-xxxx-xxxx`, `****`.
+fn is_filler(lower: &str) -> bool {
+    let same = |text: &str, min: usize| {
+        let chars: Vec<char> = text
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.'))
+            .collect();
+        chars.len() >= min && chars.iter().all(|&c| c == chars[0])
+    };
+    if same(lower, 4)
+        || (lower.len() >= 3 && same(lower, 3) && lower.starts_with(['x', '*', '.', '#', '-']))
+    {
+        return true;
+    }
+    // A prefix of up to five letters and digits, then a separator: `sk-`, `xoxb-`, `ghp_`.
+    lower
+        .find(['-', '_'])
+        .filter(|&at| (1..=5).contains(&at))
+        .is_some_and(|at| same(&lower[at + 1..], 3))
 }
 
 /// Does `value` match a provider format? Then `hardcoded-secret` reports it, alone.
@@ -377,11 +451,13 @@ pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
     let mut out = Vec::new();
     match doc {
         Document::Dockerfile(file) => {
-            let mut user = None;
+            let mut users: Vec<(String, String)> = Vec::new();
             for ins in &file.instructions {
                 for (name, value, span) in Dockerfile::assignments(ins) {
-                    if user_named(&name) {
-                        user = value.clone();
+                    if user_named(&name)
+                        && let Some(value) = &value
+                    {
+                        users.push((name.clone(), value.clone()));
                     }
                     let Some(value) = value else { continue };
                     let text = &source[span.range()];
@@ -399,15 +475,16 @@ pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
                 }
             }
             for s in &mut out {
-                s.user = user.clone();
+                s.user = user_for(&s.key, &s.value, &users);
             }
         }
         Document::Env(env) => {
-            let user = env
+            let users: Vec<(String, String)> = env
                 .entries
                 .iter()
-                .find(|e| user_named(&e.key))
-                .map(|e| e.value.clone());
+                .filter(|e| user_named(&e.key))
+                .map(|e| (e.key.clone(), e.value.clone()))
+                .collect();
             for e in &env.entries {
                 out.push(Setting {
                     key: e.key.clone(),
@@ -415,7 +492,7 @@ pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
                     value: e.value.clone(),
                     value_span: e.value_span,
                     place: "this env file".to_string(),
-                    user: user.clone(),
+                    user: user_for(&e.key, &e.value, &users),
                 });
             }
         }
@@ -466,14 +543,18 @@ pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
 /// the same mapping.
 fn push_map(out: &mut Vec<Setting>, node: &Node, place: &str) {
     let start = out.len();
-    let mut user = None;
+    let mut users: Vec<(String, String)> = Vec::new();
     if let Some(entries) = node.as_map() {
         for e in entries {
             let (Some(key), Some(scalar)) = (e.key_str(), e.value.as_scalar()) else {
                 continue;
             };
+            // `KEY:`, `KEY: ~`: passed through from the host, or unset. Nothing is written.
+            if scalar.is_null() {
+                continue;
+            }
             if user_named(key) {
-                user = Some(scalar.text.clone());
+                users.push((key.to_string(), scalar.text.clone()));
             }
             out.push(Setting {
                 key: key.to_string(),
@@ -491,7 +572,7 @@ fn push_map(out: &mut Vec<Setting>, node: &Node, place: &str) {
                 continue;
             };
             if user_named(key) {
-                user = Some(value.to_string());
+                users.push((key.to_string(), value.to_string()));
             }
             let value_span = item.subspan_or_end(key.len() + 1, text.len());
             out.push(Setting {
@@ -505,7 +586,7 @@ fn push_map(out: &mut Vec<Setting>, node: &Node, place: &str) {
         }
     }
     for s in &mut out[start..] {
-        s.user = user.clone();
+        s.user = user_for(&s.key, &s.value, &users);
     }
 }
 
@@ -530,6 +611,14 @@ mod tests {
             "PRIVATE_KEY",
             "SERVICE_ACCOUNT_KEY",
             "db.pass",
+            "POSTGRES_PW",
+            "ADMINPASSWORD",
+            "ME_CONFIG_MONGODB_ADMINPASSWORD",
+            "LDAP_PASSWORDS",
+            "FERNET_KEY",
+            "SECRET_KEY_BASE",
+            "LIVE_KEY_BASE",
+            "GPG_PASSPHRASE",
         ] {
             assert!(secret_named(yes), "{yes}");
         }
@@ -547,6 +636,14 @@ mod tests {
             "PATH",
             "KEYCLOAK_URL",
             "PASSENGER",
+            "PASSWORD_SCHEME",
+            "DEFAULT_PASS_SCHEME",
+            "PASSWORD_HASH_ALGORITHM",
+            "VAULT_SECRET_NAMES",
+            "DOCKER_SECRETS_LIST",
+            "PASSWORD_MIN_UPPERCASE",
+            "TOKEN_MAX_AGE",
+            "PW_LENGTH",
         ] {
             assert!(!secret_named(no), "{no}");
         }
@@ -573,9 +670,57 @@ mod tests {
             classify("appuser", Some("appuser")),
             Class::Weak("the same as the user name")
         );
+        for placeholder in [
+            "~",
+            "null",
+            "sk-xxx-xxx-xxx",
+            "xoxb-xxxx-xxxx",
+            "YYYYYYYY",
+            "00000000",
+            "****",
+            "invalid",
+            "None",
+            "unset",
+            "TBD",
+            "1",
+            "0",
+            "yes",
+            "/run/secrets/db_password",
+            "/etc/app/token",
+        ] {
+            assert_eq!(
+                classify(placeholder, None),
+                Class::Placeholder,
+                "{placeholder}"
+            );
+        }
         assert_eq!(classify("S3cr3t-Pr0d-2024!", None), Class::Literal);
+        assert_eq!(classify("sk-9fJk2LmNqR", None), Class::Literal);
         assert_eq!(classify("${DB_PASSWORD:-hunter2x}", None), Class::Literal);
         assert!(WEAK.len() >= 50);
+    }
+
+    #[test]
+    fn a_password_is_compared_with_the_user_of_its_prefix() {
+        let users = vec![
+            ("DB_POSTGRESDB_USER".to_string(), "n8n".to_string()),
+            ("OTHER_USER".to_string(), "alice".to_string()),
+        ];
+        assert_eq!(
+            user_for("DB_POSTGRESDB_PASSWORD", "n8n", &users).as_deref(),
+            Some("n8n")
+        );
+        assert_eq!(
+            user_for("DB_POSTGRESDB_PASSWORD", "alice", &users).as_deref(),
+            Some("n8n"),
+            "the user of the same prefix decides"
+        );
+        // No user of that prefix: any user of the block it equals.
+        assert_eq!(
+            user_for("ADMIN_PASSWORD", "n8n", &users).as_deref(),
+            Some("n8n")
+        );
+        assert_eq!(user_for("ADMIN_PASSWORD", "x", &[]), None);
     }
 
     #[test]

@@ -12,13 +12,22 @@ declare_rule! {
     /// job container and service `credentials`, and `.env` files; and a password written in a
     /// connection URL (`postgres://app:s3cret@db/app`) in any of those values.
     ///
-    /// A key is secret-named by its words (split at `_`, `-`, `.` and case changes): PASSWORD,
-    /// PASSWD, PASS, PWD, SECRET, TOKEN, APIKEY, CREDENTIAL(S), PASSPHRASE, and KEY when
-    /// qualified (API_KEY, SECRET_KEY, PRIVATE_KEY, ACCESS_KEY, ENCRYPTION_KEY, SIGNING_KEY,
-    /// MASTER_KEY, CLIENT_KEY…). `PUBLIC_KEY`, `GPG_KEY`, `*_KEY_ID`, `*_FILE`, `*_URL` and
-    /// similar are not. References (`${VAR}`, `${{ secrets.X }}`, `$VAR`), empty values,
-    /// placeholders (`<your-token>`, `xxxx`, prose) are fine; `${VAR:-default}` is judged by its
-    /// default. A well-known default (`changeme`, `postgres`) or a value equal to the user name
+    /// A key is secret-named by its words (split at `_`, `-`, `.` and case changes): PASSWORD
+    /// (also glued to a word, `ADMINPASSWORD`, and plural), PASSWD, PASS, PWD, PW, SECRET,
+    /// TOKEN, APIKEY, CREDENTIAL(S), PASSPHRASE, and KEY when qualified (API_KEY, SECRET_KEY,
+    /// PRIVATE_KEY, ACCESS_KEY, ENCRYPTION_KEY, SIGNING_KEY, MASTER_KEY, CLIENT_KEY,
+    /// FERNET_KEY…) or followed by BASE (`SECRET_KEY_BASE`). `PUBLIC_KEY`, `GPG_KEY`,
+    /// `*_KEY_ID`, `*_FILE`, `*_URL`, schemes and algorithms (`*_SCHEME`, `*_HASH_ALGORITHM`),
+    /// lists of names (`*_SECRET_NAMES`) and limits (`*_MIN_*`, `*_LENGTH`, `*_TTL`) are not.
+    ///
+    /// Not literal credentials: nothing written (`KEY:`, `KEY: ~`, `KEY: null`, `KEY: ""` pass
+    /// a host variable through or leave it unset), references (`${VAR}`, `${{ secrets.X }}`,
+    /// `$VAR`), placeholders (`<your-token>`, prose, one repeated character after a short
+    /// prefix or not — `xxxx`, `sk-xxx-xxx`, `YYYYYYYY`, `00000000` — and the words `invalid`,
+    /// `none`, `unset`, `dummy`, `placeholder`, `redacted`, `todo`, `tbd`), switches and small
+    /// numbers (`MYSQL_RANDOM_ROOT_PASSWORD=1`, `yes`), and file paths (`/run/secrets/x`).
+    /// `${VAR:-default}` is judged by its default. A password is compared with the user set
+    /// for the same prefix (`DB_USER` for `DB_PASSWORD`), or else any user of the same block. A well-known default (`changeme`, `postgres`) or a value equal to the user name
     /// is `weak-default-credential`'s, and a value in a known provider format is
     /// `hardcoded-secret`'s: each value is reported by one rule. Template files (`.env.example`,
     /// `*.sample`, `*.template`, `*.dist`) are not checked by this rule. The value is never shown.
