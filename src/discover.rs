@@ -78,7 +78,9 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     let dockerfile_like = |stem: &str| {
         lower == stem
             || lower.ends_with(&format!(".{stem}"))
-            || (lower.starts_with(&format!("{stem}."))
+            || ([".", "-", "_"]
+                .iter()
+                .any(|sep| lower.starts_with(&format!("{stem}{sep}")))
                 && !matches!(
                     ext,
                     Some(
@@ -491,6 +493,11 @@ mod tests {
         assert_eq!(c("build/web.dockerfile"), Some(FileKind::Dockerfile));
         assert_eq!(c("Dockerfile.prod"), Some(FileKind::Dockerfile));
         assert_eq!(c("Dockerfile.md"), None);
+        assert_eq!(c("Dockerfile-dev"), Some(FileKind::Dockerfile));
+        assert_eq!(c("Dockerfile_prod"), Some(FileKind::Dockerfile));
+        assert_eq!(c("dockerfile-alpine"), Some(FileKind::Dockerfile));
+        assert_eq!(c("Containerfile-ubi"), Some(FileKind::Dockerfile));
+        assert_eq!(c("Dockerfile-dev.sh"), None);
         assert_eq!(c("compose.yaml"), Some(FileKind::Compose));
         assert_eq!(c("docker-compose.override.yml"), Some(FileKind::Compose));
         assert_eq!(c("compose.prod.yml"), Some(FileKind::Compose));

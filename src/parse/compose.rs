@@ -25,14 +25,55 @@ impl Service<'_> {
     }
 }
 
-/// The services of a compose file, in file order.
+/// Whether `root` is a legacy (version 1) compose file: no `services:` key, and services at
+/// the top level (entries with `image` or `build`).
+pub fn is_legacy(root: &Node) -> bool {
+    root.get("services").is_none() && root.as_map().unwrap_or(&[]).iter().any(legacy_service)
+}
+
+fn legacy_service(entry: &Entry) -> bool {
+    entry
+        .key_str()
+        .is_some_and(|k| !k.starts_with("x-") && k != "version")
+        && (entry.value.get("image").is_some() || entry.value.get("build").is_some())
+}
+
+/// The entries that define services: under `services:` those whose value is a mapping (a key
+/// such as `restart: always` misplaced there is not a service); in a legacy file the top-level
+/// entries with `image` or `build`.
+pub fn service_entries(root: &Node) -> Vec<&Entry> {
+    match root.get("services") {
+        Some(services) => services
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|e| e.value.as_map().is_some())
+            .collect(),
+        None => root
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|e| legacy_service(e))
+            .collect(),
+    }
+}
+
+/// The services of a compose file, in file order. A legacy file's `net:` is read as
+/// `network_mode:` (what it became).
 pub fn services(root: &Node) -> Vec<Service<'_>> {
-    let entries = root.get("services").and_then(Node::as_map).unwrap_or(&[]);
-    entries
-        .iter()
+    let legacy = root.get("services").is_none();
+    let entries = match root.get("services") {
+        Some(services) => services.as_map().unwrap_or(&[]),
+        None => root.as_map().unwrap_or(&[]),
+    };
+    service_entries(root)
+        .into_iter()
         .filter_map(|entry| {
             let name = entry.key_str()?;
-            let (node, extends_file) = resolve_extends(entries, &entry.value, 0);
+            let (mut node, extends_file) = resolve_extends(entries, &entry.value, 0);
+            if legacy && node.get("net").is_some() && node.get("network_mode").is_none() {
+                node = Cow::Owned(renamed(&node, "net", "network_mode"));
+            }
             Some(Service {
                 name,
                 key: &entry.key,
@@ -41,6 +82,21 @@ pub fn services(root: &Node) -> Vec<Service<'_>> {
             })
         })
         .collect()
+}
+
+/// `node` with its key `from` named `to` (spans kept: findings point at what is written).
+fn renamed(node: &Node, from: &str, to: &str) -> Node {
+    let mut node = node.clone();
+    if let Value::Map(entries) = &mut node.value {
+        for entry in entries.iter_mut() {
+            if entry.key_str() == Some(from)
+                && let Value::Scalar(scalar) = &mut entry.key.value
+            {
+                scalar.text = to.to_string();
+            }
+        }
+    }
+    node
 }
 
 /// Apply `extends: base` / `extends: {service: base}` from the same file, recursively.
@@ -129,7 +185,7 @@ pub fn referenced_files(root: &Node) -> Vec<String> {
             None => out.extend(item.as_str().map(str::to_string)),
         }
     }
-    for entry in root.get("services").and_then(Node::as_map).unwrap_or(&[]) {
+    for entry in service_entries(root) {
         if let Some(file) = entry
             .value
             .get("extends")
@@ -147,7 +203,7 @@ pub fn referenced_files(root: &Node) -> Vec<String> {
 /// that names each.
 pub fn env_files(root: &Node) -> Vec<(String, &Node)> {
     let mut out = Vec::new();
-    for entry in root.get("services").and_then(Node::as_map).unwrap_or(&[]) {
+    for entry in service_entries(root) {
         for item in list(entry.value.get("env_file")) {
             let node = item.get("path").unwrap_or(item);
             if let Some(path) = node.as_str() {

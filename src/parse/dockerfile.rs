@@ -315,7 +315,12 @@ pub fn parse(text: &str) -> (Dockerfile, Vec<ParseError>) {
             });
             rest = rest.suffix(word_end);
         }
-        let words = split_words(&rest);
+        // The JSON form of a file list (`COPY ["a", "b", "./"]`, over several lines or not):
+        // its items are the words, each as written with its quotes.
+        let words = match keyword.as_str() {
+            "COPY" | "ADD" | "VOLUME" => json_words(&rest).unwrap_or_else(|| split_words(&rest)),
+            _ => split_words(&rest),
+        };
 
         let mut heredocs = Vec::new();
         if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
@@ -416,6 +421,23 @@ fn parse_run_scripts(file: &mut Dockerfile) {
             _ => {}
         }
     }
+}
+
+/// The items of a JSON-array argument as words (quotes kept, spans where each is written).
+fn json_words(rest: &Logical) -> Option<Vec<Word>> {
+    let items = exec_form(&rest.text)?;
+    let mut words = Vec::new();
+    let mut from = 0;
+    for item in &items {
+        let quoted = serde_json::to_string(item).ok()?;
+        let start = from + rest.text[from..].find(&quoted)?;
+        from = start + quoted.len();
+        words.push(Word {
+            text: quoted,
+            span: rest.span(start..from),
+        });
+    }
+    Some(words)
 }
 
 /// The JSON array of an exec-form instruction, if it is one.

@@ -55,15 +55,21 @@ declare_rule! {
 
 fn check(doc: &Document, cx: &mut Context) {
     let help = "remove the setting: publish the ports the service needs instead of sharing the host's network, and keep its own process, IPC and user namespaces";
+    // The key as written: a legacy file's `net:` is read as `network_mode:`.
+    let text = cx.file.text.clone();
     check_services(doc, cx, help, |service, scope, reports| {
         for (key, what) in KEYS {
             if let Some(entry) = service.entry(key)
                 && scope.values.text(&entry.value).as_deref() == Some("host")
             {
+                let written = text
+                    .get(entry.key.span.range())
+                    .filter(|w| w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+                    .unwrap_or(key);
                 reports.push((
                     entry_span(entry),
                     format!(
-                        "Service `{}` shares the host's {what} namespace (`{key}: host`)",
+                        "Service `{}` shares the host's {what} namespace (`{written}: host`)",
                         service.name
                     ),
                 ));

@@ -545,9 +545,10 @@ impl Elsewhere {
     /// Does any of those files set something for this service that `test` accepts?
     pub fn sets(&self, test: impl Fn(&Node) -> bool) -> bool {
         self.services.iter().any(|(root, name)| {
-            root.get("services")
-                .and_then(|s| s.get(name))
-                .is_some_and(&test)
+            crate::parse::compose::service_entries(root)
+                .iter()
+                .find(|e| e.key_str() == Some(name.as_str()))
+                .is_some_and(|e| test(&e.value))
         })
     }
 }

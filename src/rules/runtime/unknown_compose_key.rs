@@ -46,7 +46,40 @@ declare_rule! {
 fn check(doc: &Document, cx: &mut Context) {
     let Document::Compose(root) = doc else { return };
     let mut reports = Vec::new();
-    walk(root, "", &mut reports);
+    if crate::parse::compose::is_legacy(root) {
+        // A legacy file: its top-level entries are services (or `version`), each checked as one.
+        for entry in crate::parse::compose::service_entries(root) {
+            let mut service = entry.value.clone();
+            // `net:` is what `network_mode:` was called.
+            if let crate::parse::yaml::Value::Map(entries) = &mut service.value {
+                entries.retain(|e| e.key_str() != Some("net"));
+            }
+            walk(&service, "services.*", &mut reports);
+        }
+    } else {
+        walk(root, "", &mut reports);
+        // A key misplaced under `services:` (`restart: always`) is not a service.
+        for entry in root
+            .get("services")
+            .and_then(Node::as_map)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|e| e.value.as_map().is_none())
+        {
+            let Some(key) = entry.key_str() else { continue };
+            let hint = if allowed("services.*").is_some_and(|keys| keys.contains(&key)) {
+                format!("`{key}` is a key of a service: indent it under the service it belongs to")
+            } else {
+                "a service is a mapping of its settings: give it some, or remove the entry"
+                    .to_string()
+            };
+            reports.push((
+                entry.key.span,
+                format!("`{key}` under `services` is not a service (its value is not a mapping)"),
+                hint,
+            ));
+        }
+    }
     for (span, message, help) in reports {
         cx.report(span, message).help(help);
     }
