@@ -12,6 +12,11 @@ declare_rule! {
     ///   `gpgcheck=0` written into a repository file;
     /// - `rpm --nosignature`/`--nodigest`.
     ///
+    /// A repository on the local disk is not a download: `[trusted=yes]` on a `file:` or
+    /// `copy:` source, and `apk add --allow-untrusted` from a local `--repository`/`-X`
+    /// (packages built earlier, as official database and web-server images do) are not
+    /// reported. A lone local `.apk` file is: where it came from is not known.
+    ///
     /// ## Why is this bad?
     /// Signatures are what ties a package to its publisher. Without them, anyone who can tamper
     /// with the mirror, a proxy or the network path can substitute packages, and the build
@@ -76,6 +81,11 @@ fn check(doc: &Document, cx: &mut Context) {
             if programs.contains(&program)
                 && let Some(flag) = cmd.flag(flags)
             {
+                // `apk add --allow-untrusted` of packages built or copied here, from a local
+                // path: nothing is downloaded, so there is no signature to bypass.
+                if program == "apk" && local_packages_only(cmd) {
+                    continue;
+                }
                 cx.report(
                     flag.span,
                     format!(
@@ -86,8 +96,22 @@ fn check(doc: &Document, cx: &mut Context) {
                 .help("remove the flag and import the repository's signing key instead");
             }
         }
-        for word in cmd.args() {
+        let args = cmd.args();
+        for (i, word) in args.iter().enumerate() {
             let lower = word.text.to_ascii_lowercase().replace(' ', "");
+            // `deb [trusted=yes] file:///tmp/pkgs ./`: a repository on the local disk (packages
+            // built earlier in the same step), not a download.
+            if lower.contains("[trusted=yes]") {
+                let after = word.text.split("]").nth(1).unwrap_or("").trim();
+                let source = if after.is_empty() {
+                    args.get(i + 1).map_or("", |w| w.text.as_str())
+                } else {
+                    after
+                };
+                if local_source(source) {
+                    continue;
+                }
+            }
             let disabled = lower.contains("gpgcheck=0")
                 || lower.contains("gpgcheck=false")
                 || lower.contains("gpgcheck=no")
@@ -105,4 +129,40 @@ fn check(doc: &Document, cx: &mut Context) {
             }
         }
     }
+}
+
+/// A package source on the local disk: `file:` and `copy:` URIs, absolute or relative paths.
+fn local_source(text: &str) -> bool {
+    let t = text.trim_matches(['"', '\'']).to_ascii_lowercase();
+    t.starts_with("file:")
+        || t.starts_with("copy:")
+        || t.starts_with('/')
+        || t.starts_with("./")
+        || t.starts_with("${")
+        || t.starts_with('$')
+}
+
+/// `apk add --allow-untrusted` from a repository on the local disk (`--repository /tmp/repo`,
+/// `-X "$tmp/packages/"`: packages built earlier) and no URL. A lone `.apk` file is still
+/// reported: where it came from is not known.
+fn local_packages_only(cmd: &crate::parse::shell::Command) -> bool {
+    let words: Vec<&str> = cmd.args().iter().map(|w| w.text.as_str()).collect();
+    let mut local = false;
+    for (i, word) in words.iter().enumerate() {
+        let w = word.trim_matches(['"', '\'']);
+        if w.contains("://") && !w.starts_with("file:") {
+            return false;
+        }
+        let repository = match w {
+            "--repository" | "-X" => words.get(i + 1).copied(),
+            _ => w.strip_prefix("--repository="),
+        };
+        if let Some(repository) = repository {
+            if !local_source(repository) {
+                return false;
+            }
+            local = true;
+        }
+    }
+    local
 }

@@ -6,8 +6,13 @@ use crate::rules::{Context, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Flags an `if:` (job or step) that trusts a bot by name: `github.actor == 'dependabot[bot]'`
-    /// (also `!=`, `github.triggering_actor`, and `contains`/`startsWith`/`endsWith` on the
-    /// actor with a `[bot]` name), or by id: `github.actor_id == 49699333`.
+    /// (also `github.triggering_actor`, and `contains`/`startsWith`/`endsWith` on the actor with
+    /// a bot's name, `[bot]` or a known one such as `dependabot`), or by id:
+    /// `github.actor_id == 49699333`.
+    ///
+    /// Only a check that *grants* is reported: the guarded job or step runs because the actor
+    /// looks like the bot. A check that skips work for the bot (`github.actor !=
+    /// 'dependabot[bot]'`, `!contains(github.actor, '[bot]')`) trusts nothing and is not.
     ///
     /// ## Why is this bad?
     /// `github.actor` is whoever triggered the *latest* event, not who wrote the code: anyone can
@@ -66,35 +71,70 @@ fn literal(e: &Expr) -> bool {
     matches!(e, Expr::String(_) | Expr::Number(_))
 }
 
+/// Names of the bots that open pull requests, as conditions write them.
+const BOT_NAMES: &[&str] = &[
+    "[bot]",
+    "dependabot",
+    "renovate",
+    "github-actions",
+    "mergify",
+    "snyk-bot",
+    "pre-commit-ci",
+    "allcontributors",
+    "imgbot",
+    "depfu",
+    "greenkeeper",
+];
+
 fn bot(e: &Expr) -> bool {
-    matches!(e, Expr::String(s) if s.to_ascii_lowercase().ends_with("[bot]") || s.to_ascii_lowercase().contains("[bot]"))
+    matches!(e, Expr::String(s) if {
+        let lower = s.to_ascii_lowercase();
+        BOT_NAMES.iter().any(|name| lower.contains(name))
+    })
 }
 
-fn spoofable(expr: &Expr) -> bool {
-    let mut found = false;
-    expr.walk(&mut |e| match e {
-        Expr::Binary {
-            op: "==" | "!=",
-            left,
-            right,
-        } if (is_actor(left) && bot(right))
-            || (is_actor(right) && bot(left))
-            || (is_actor_id(left) && literal(right))
-            || (is_actor_id(right) && literal(left)) =>
-        {
-            found = true
+/// A comparison of the actor with a bot: `Some(true)` when it holds for the bot (`==`,
+/// `contains`, `startsWith`, `endsWith`), `Some(false)` when it holds for everyone else (`!=`).
+fn actor_check(e: &Expr) -> Option<bool> {
+    match e {
+        Expr::Binary { op, left, right } if matches!(*op, "==" | "!=") => {
+            let matched = (is_actor(left) && bot(right))
+                || (is_actor(right) && bot(left))
+                || (is_actor_id(left) && literal(right))
+                || (is_actor_id(right) && literal(left));
+            matched.then_some(*op == "==")
         }
         Expr::Call { name, args, .. }
-            if matches!(name.as_str(), "contains" | "startswith" | "endswith")
-                && args.len() == 2
+            if matches!(
+                name.to_ascii_lowercase().as_str(),
+                "contains" | "startswith" | "endswith"
+            ) && args.len() == 2
                 && is_actor(&args[0])
                 && bot(&args[1]) =>
         {
-            found = true
+            Some(true)
         }
-        _ => {}
-    });
-    found
+        _ => None,
+    }
+}
+
+/// Whether the condition lets something run *because* the actor looks like a bot. A check
+/// that skips work for the bot (`!=`, `!contains(…)`) trusts nothing.
+fn grants(expr: &Expr, positive: bool) -> bool {
+    if let Some(holds_for_bot) = actor_check(expr) {
+        return holds_for_bot == positive;
+    }
+    match expr {
+        Expr::Not(inner) => grants(inner, !positive),
+        Expr::Binary { op, left, right } if matches!(*op, "&&" | "||") => {
+            grants(left, positive) || grants(right, positive)
+        }
+        _ => false,
+    }
+}
+
+fn spoofable(expr: &Expr) -> bool {
+    grants(expr, true)
 }
 
 fn conditions(root: &Node) -> Vec<&crate::parse::yaml::Entry> {
