@@ -879,3 +879,29 @@ fn files_named_alone_keep_the_context_of_their_folder() {
     assert_eq!(folder, named);
     assert!(!named.iter().any(|f| f.0 == "latest-tag"), "{named:?}");
 }
+
+/// `${{ … }}` in a workflow's container settings is a GitHub expression, not a compose
+/// variable: nothing is "not checked" for it, and the rules still read the value.
+#[test]
+fn workflow_expressions_are_not_compose_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    container:\n      image: node:22@sha256:0000000000000000000000000000000000000000000000000000000000000000\n      volumes:\n        - ${{ github.workspace }}:/w\n        - /var/run/docker.sock:/var/run/docker.sock\n    steps:\n      - run: echo hi\n",
+    );
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["notifications"], serde_json::json!([]), "{doc}");
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["docker-socket-mount"], "{doc}");
+}

@@ -630,7 +630,14 @@ fn build_stages(file: &mut Dockerfile, errors: &mut Vec<ParseError>) {
         if ins.keyword == "ARG" && stages.is_empty() {
             for word in &ins.words {
                 let (name, default) = match word.text.split_once('=') {
-                    Some((n, v)) => (n.to_string(), Some(unquote(v))),
+                    // A default may use the ARGs declared before it (`ARG IMAGE=${REG}/app`):
+                    // expanded here, so chains resolve; one naming an unknown value is unknown.
+                    Some((n, v)) => (
+                        n.to_string(),
+                        substitute(&unquote(v), &|var| {
+                            global_values.get(var).cloned().flatten()
+                        }),
+                    ),
                     None => (word.text.clone(), None),
                 };
                 global_values.insert(name.clone(), default.clone());

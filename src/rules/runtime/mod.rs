@@ -149,6 +149,9 @@ pub fn container_options<'a>(job: &crate::parse::workflow::Job<'a>) -> Vec<&'a N
 /// never guessed at.
 pub struct Values<'a> {
     env: Option<&'a crate::parse::env::EnvFile>,
+    /// Compose interpolates `${VAR}`; a workflow's `${{ … }}` are GitHub expressions, and its
+    /// values are taken as written.
+    interpolate: bool,
     misses: std::cell::RefCell<Vec<(crate::source::Span, String)>>,
 }
 
@@ -158,6 +161,7 @@ impl<'a> Values<'a> {
         let env = cx.path.parent().and_then(|dir| project.env_files.get(dir));
         Values {
             env,
+            interpolate: cx.file.kind == crate::source::FileKind::Compose,
             misses: std::cell::RefCell::new(Vec::new()),
         }
     }
@@ -166,6 +170,9 @@ impl<'a> Values<'a> {
     /// has no value (then recorded).
     pub fn text(&self, node: &Node) -> Option<String> {
         let raw = node.as_str()?;
+        if !self.interpolate {
+            return Some(raw.to_string());
+        }
         let vars = |name: &str| self.env.and_then(|e| e.get(name)).map(str::to_string);
         match crate::parse::interpolate::interpolate(raw, &vars) {
             Ok(value) => Some(value),
