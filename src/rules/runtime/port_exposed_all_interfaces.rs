@@ -8,6 +8,8 @@ declare_rule! {
     /// (`"8080:80"`, or just `"80"`, which publishes on a random host port), or `0.0.0.0`/`::`,
     /// in the short or the long syntax (`host_ip` absent or all-interfaces), ranges included.
     /// Short items are reported at the item, long ones at `host_ip:` or the item's first line.
+    /// A port of `sensitive-port-exposed`'s list (SSH, databases, container APIs…) is reported
+    /// by that rule alone: one published port, one finding.
     ///
     /// ## Why is this bad?
     /// Docker publishes ports by writing its own firewall rules, ahead of the host firewall: a
@@ -44,7 +46,8 @@ fn check(doc: &Document, cx: &mut Context) {
     let help = "bind to the interface that needs it, usually `127.0.0.1:<host>:<container>` (or `host_ip: 127.0.0.1`), and put a reverse proxy in front of public services";
     check_services(doc, cx, help, |service, scope, reports| {
         for port in compose::ports(&service.node, &|n| scope.values.text(n)) {
-            if port.all_interfaces() {
+            // A port of the sensitive list is `sensitive-port-exposed`'s alone.
+            if port.all_interfaces() && !super::sensitive_port_exposed::reported_here(&port) {
                 let published = port
                     .published
                     .clone()

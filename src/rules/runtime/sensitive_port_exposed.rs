@@ -79,6 +79,14 @@ declare_rule! {
     }
 }
 
+/// Whether `sensitive-port-exposed` reports this published port (TCP, beyond loopback, to a
+/// port of the list): `port-exposed-all-interfaces` then leaves it alone, one port, one finding.
+pub fn reported_here(port: &compose::Port) -> bool {
+    !port.loopback()
+        && port.protocol.eq_ignore_ascii_case("tcp")
+        && SENSITIVE.iter().any(|(n, _)| port.targets(*n))
+}
+
 fn check(doc: &Document, cx: &mut Context) {
     let Document::Compose(root) = doc else { return };
     let values = Values::new(cx);

@@ -4,7 +4,8 @@ use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Flags a package installed in `RUN` without a version, one finding per package:
+    /// Flags packages installed in `RUN` without a version — one finding per install command,
+    /// at its first unpinned package, naming every unpinned package of the command:
     /// - `apt-get`/`apt install pkg` (pin: `pkg=1.2.3-1`), `apk add pkg` (`pkg=1.2.3-r0`, or
     ///   `~`, `<`, `>` constraints), `zypper install pkg` (`pkg=1.2`);
     /// - `yum`/`dnf`/`microdnf`/`tdnf install pkg` (`pkg-1.2.3`);
@@ -53,23 +54,40 @@ declare_rule! {
 fn check(doc: &Document, cx: &mut Context) {
     let scripts = super::scripts(doc, &cx.file.text);
     let mut reports = Vec::new();
+    // One finding per install command, at its first unpinned package, naming them all: a
+    // command is one decision to pin, however many packages it lists.
     for cmd in super::commands(&scripts) {
-        for (manager, word, hint) in unpinned(cmd) {
-            reports.push((
-                word.span,
-                format!(
-                    "`{}` is installed without a version (`{manager}`)",
-                    word.text
-                ),
-                hint,
-            ));
-        }
+        let found = unpinned(cmd);
+        let Some((manager, first, hint)) = found.first() else {
+            continue;
+        };
+        let names: Vec<String> = found
+            .iter()
+            .take(MAX_NAMED)
+            .map(|(_, word, _)| format!("`{}`", word.text))
+            .collect();
+        let more = match found.len().saturating_sub(MAX_NAMED) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let verb = if found.len() == 1 { "is" } else { "are" };
+        reports.push((
+            first.span,
+            format!(
+                "{}{more} {verb} installed without a version (`{manager}`)",
+                names.join(", ")
+            ),
+            *hint,
+        ));
     }
     for (span, message, hint) in reports {
         cx.report(span, message)
             .help(format!("pin the version: {hint}"));
     }
 }
+
+/// Packages named in one finding's message; the rest are counted.
+const MAX_NAMED: usize = 8;
 
 /// Package managers: (program, install subcommands, flags that take a value).
 struct Manager {
