@@ -9,6 +9,7 @@
 //! | `config` | `--config` |
 //! | `policy` | `--policy` (an organization policy the repository's configuration can only tighten) |
 //! | `fail-on` | `--fail-on` |
+//! | `min-level` (default `warning`) | `--min-level`: what is annotated and listed in the summary |
 //! | `sarif-file` (default `portcullis.sarif`) | `--sarif` |
 //! | `category` | `--category` |
 //! | `baseline` | `--baseline` |
@@ -36,6 +37,7 @@ pub const INPUTS: &[&str] = &[
     "config",
     "policy",
     "fail-on",
+    "min-level",
     "sarif-file",
     "category",
     "baseline",
@@ -313,6 +315,14 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
             ));
         }
     };
+    // Pull-request annotations and the summary's tables show warnings and errors unless asked;
+    // the SARIF file keeps every finding.
+    let min_level = match input("min-level").as_deref() {
+        None => crate::finding::Level::Warning,
+        Some(text) => crate::finding::Level::parse(text).ok_or_else(|| {
+            format!("input `min-level`: expected error, warning or note, got `{text}`")
+        })?,
+    };
     let summary = if flag(env, "summary", true)? {
         env("GITHUB_STEP_SUMMARY")
             .filter(|p| !p.is_empty())
@@ -330,6 +340,8 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         baseline: input("baseline").map(PathBuf::from),
         write_baseline: None,
         quiet: false,
+        verbose: false,
+        min_level,
         new_since: None,
         base: None,
         sarif: Some(PathBuf::from(

@@ -306,6 +306,8 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         level_of: &level_of,
         color,
         quiet: args.quiet,
+        verbose: args.verbose,
+        min_level: args.min_level,
         root_uri: Some(report::sarif::folder_uri(&root)),
         category: args.category.clone(),
         blob_uri: github_blob_uri(),
@@ -316,15 +318,26 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     if (args.format == Format::Sarif || args.sarif.is_some()) && left_out > 0 {
         crate::sink::warning(report::sarif::limit_message(left_out));
     }
+    // What is shown: findings at or above `--min-level`. SARIF and the gate keep every one.
+    let view_storage;
+    let view = if args.min_level == crate::finding::Level::Note || args.format == Format::Sarif {
+        &report
+    } else {
+        let mut view = report.clone();
+        view.findings.retain(|f| f.level >= args.min_level);
+        view.below_min_level = report.findings.len() - view.findings.len();
+        view_storage = view;
+        &view_storage
+    };
     let written = match &args.output {
-        Some(path) => render_to_file(args.format, &report, &cx, path),
+        Some(path) => render_to_file(args.format, view, &cx, path),
         None => {
             let mut out = if args.format == Format::Github {
                 Output::stdout_commands()
             } else {
                 Output::stdout()
             };
-            report::render(args.format, &report, &cx, &mut out).and_then(|_| out.finish())
+            report::render(args.format, view, &cx, &mut out).and_then(|_| out.finish())
         }
     };
     if let Err(e) = written

@@ -101,6 +101,13 @@ pub struct ScanArgs {
     /// Print findings only: no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Show notes in full (snippet, help) in human output; by default each is one line.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// The lowest level shown in human, JSON and annotation output and in the summary's
+    /// tables (SARIF keeps every finding; `--fail-on` still sees every finding).
+    #[arg(long, value_name = "LEVEL", default_value = "note", value_parser = level)]
+    pub min_level: crate::finding::Level,
     /// Report only new findings: those absent from a scan of the merge base of REF and HEAD
     /// (matched by fingerprint, so a deleted protective line counts). For pull requests:
     /// `--new-since origin/main`.
@@ -229,4 +236,9 @@ pub enum RulesFormat {
     Table,
     Json,
     Md,
+}
+
+/// `error`, `warning` or `note`.
+fn level(text: &str) -> Result<crate::finding::Level, String> {
+    crate::finding::Level::parse(text).ok_or_else(|| "expected error, warning or note".to_string())
 }

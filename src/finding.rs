@@ -110,7 +110,7 @@ pub struct Notification {
 }
 
 /// Everything a scan produced, in a stable order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
@@ -125,6 +125,8 @@ pub struct Report {
     pub unchanged: Vec<Finding>,
     /// Whether the findings were compared with a base (`--new-since`, `only-new`).
     pub compared: bool,
+    /// Findings left out of this view by `--min-level` (SARIF and the gate keep them).
+    pub below_min_level: usize,
     /// Image references that could not be resolved statically and were not checked.
     pub not_checked: usize,
     /// The findings an ignore comment or the configuration suppressed.

@@ -97,6 +97,9 @@ fn action_writes_annotations_sarif_summary_and_outputs() {
     };
     assert_eq!(value("sarif-file"), "results/app.sarif");
     assert_eq!(value("result"), "failed");
+    // Notes are counted and in the SARIF, but not annotated (`min-level` defaults to warning).
+    assert!(value("notes").parse::<usize>().unwrap() > 0, "{outputs}");
+    assert!(!stdout.contains("::notice "), "{stdout}");
     let count = |name: &str| value(name).parse::<usize>().unwrap();
     assert_eq!(count("errors"), 1);
     assert_eq!(

@@ -70,8 +70,47 @@ fn human_output_and_exit_codes() {
     assert!(text.contains("^^^^^"), "{text}");
     assert!(text.contains("= help:"), "{text}");
     assert!(
-        text.contains("Found 6 findings: 3 errors, 2 warnings, 1 note (3 files scanned)."),
+        text.contains("Found 6 findings: 3 errors, 2 warnings, 1 note (3 files scanned, --verbose shows notes in full)."),
         "{text}"
+    );
+    // A note is one line; `--verbose` shows it in full.
+    let note = text.lines().find(|l| l.starts_with("note[")).unwrap();
+    let after = text.split(note).nth(1).unwrap();
+    assert!(
+        !after.starts_with("\n --> ") && !after.starts_with("\n  |"),
+        "{text}"
+    );
+    assert!(
+        note.contains(": Dockerfile:") || note.contains(": deploy/"),
+        "{note}"
+    );
+    let verbose = stdout(&run(repo.path(), &["scan", "--verbose"]));
+    assert!(
+        verbose.contains("Found 6 findings: 3 errors, 2 warnings, 1 note (3 files scanned)."),
+        "{verbose}"
+    );
+    assert!(verbose.len() > text.len());
+    // `--min-level` hides what is below it from the output, not from the exit status.
+    let out = run(
+        repo.path(),
+        &["scan", "--min-level", "error", "--fail-on", "note"],
+    );
+    let shown = stdout(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !shown.contains("warning[") && !shown.contains("note["),
+        "{shown}"
+    );
+    assert!(shown.contains("3 below --min-level not shown"), "{shown}");
+    let sarif = run(
+        repo.path(),
+        &["scan", "--min-level", "error", "--format", "sarif"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&sarif)).unwrap();
+    assert_eq!(
+        doc["runs"][0]["results"].as_array().unwrap().len(),
+        6,
+        "SARIF keeps everything"
     );
     assert!(text.contains("ghp_…[redacted]"), "{text}");
     assert!(!text.contains("\x1b["), "no colour when not a terminal");

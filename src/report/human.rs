@@ -40,8 +40,24 @@ impl Paint {
 
 pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: cx.color };
+    let mut condensed = 0;
     for finding in &report.findings {
         let level = finding.level;
+        // A note is one line unless `--verbose`: notes are many and rarely urgent.
+        if level == Level::Note && !cx.verbose {
+            condensed += 1;
+            writeln!(
+                out,
+                "{}{} {}:{}:{}: {}",
+                paint.level(level, &format!("{}[{}]", level.as_str(), finding.rule.id)),
+                paint.bold(":"),
+                shown(&finding.location.path),
+                finding.location.start.line,
+                finding.location.start.column,
+                shown(&finding.message)
+            )?;
+            continue;
+        }
         writeln!(
             out,
             "{}{} {}",
@@ -154,6 +170,15 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
             "{} not checked (unresolved variables)",
             plural(report.not_checked, "reference")
         ));
+    }
+    if report.below_min_level > 0 {
+        extras.push(format!(
+            "{} below --min-level not shown",
+            report.below_min_level
+        ));
+    }
+    if condensed > 0 {
+        extras.push("--verbose shows notes in full".to_string());
     }
     if total == 0 {
         writeln!(

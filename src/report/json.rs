@@ -22,6 +22,7 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
             "baselined": report.baselined,
             "outside_changes": report.outside_changes,
             "not_checked": report.not_checked,
+            "below_min_level": report.below_min_level,
         },
     });
     // The head without its closing brace, then the findings array, then the notifications.

@@ -31,6 +31,10 @@ pub struct RenderContext<'a> {
     pub level_of: &'a dyn Fn(&Rule) -> crate::finding::Level,
     pub color: bool,
     pub quiet: bool,
+    /// Notes in full in human output (by default one line each).
+    pub verbose: bool,
+    /// The lowest level the summary's tables list (its verdict and counts see every finding).
+    pub min_level: crate::finding::Level,
     /// Absolute folder the relative paths are relative to (SARIF `%SRCROOT%`).
     pub root_uri: Option<String>,
     pub category: Option<String>,

@@ -132,7 +132,13 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
         ));
     }
 
-    let mut ordered: Vec<&Finding> = report.findings.iter().collect();
+    // The findings table lists what `--min-level` shows; the counts above cover every finding.
+    let mut ordered: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.level >= cx.min_level)
+        .collect();
+    let below = total - ordered.len();
     ordered.sort_by(|a, b| {
         b.level
             .cmp(&a.level)
@@ -162,10 +168,17 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
         ));
         listed += 1;
     }
-    if listed < total {
+    if listed + below < total {
         text.push_str(&format!(
             "\n{} more not listed; the full report is in the SARIF or JSON output.\n",
-            total - listed
+            total - below - listed
+        ));
+    }
+    if below > 0 {
+        text.push_str(&format!(
+            "\n{below} {} below `{}` not listed (`min-level`); the SARIF output has them.\n",
+            plural("finding", below),
+            cx.min_level.as_str()
         ));
     }
     out.write_all(capped(text).as_bytes())
@@ -303,6 +316,8 @@ mod tests {
             blob_uri: Some("https://github.com/o/r/blob/abc".to_string()),
             threshold: Some(Level::Error),
             results_uri: None,
+            verbose: false,
+            min_level: Level::Note,
         };
         let mut out = Vec::new();
         render(&report, &cx, &mut out).unwrap();
