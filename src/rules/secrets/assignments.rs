@@ -18,6 +18,56 @@ pub struct Setting {
     pub place: String,
     /// A user name set beside it (same service, instruction group or file), if any.
     pub user: Option<String>,
+    /// Database names set beside it (`POSTGRES_DB`, `DB_NAME`): a password equal to one is as
+    /// guessable as one equal to the user.
+    pub names: Vec<String>,
+}
+
+/// Keys that name a database: `POSTGRES_DB`, `MYSQL_DATABASE`, `DB_NAME`, `DATABASE_NAME`.
+fn database_named(key: &str) -> bool {
+    let w = words(key);
+    match w.as_slice() {
+        [.., last] if last == "DB" || last == "DATABASE" => true,
+        [.., db, last] if last == "NAME" && (db == "DB" || db == "DATABASE") => true,
+        _ => false,
+    }
+}
+
+/// The values of the database-named keys among `pairs`.
+fn database_names<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    pairs
+        .filter(|(k, v)| database_named(k) && !v.is_empty())
+        .map(|(_, v)| v.to_string())
+        .collect()
+}
+
+/// The one judgement of a setting's value, for `secret-in-config` and
+/// `weak-default-credential`: [`classify`], then a literal equal to a database name set beside
+/// it is weak, and one that only restates its key's words (`OIDC_CLIENT_SECRET=client-secret`)
+/// is a placeholder.
+pub fn judge(setting: &Setting) -> Class {
+    let class = classify(&setting.value, setting.user.as_deref());
+    if class != Class::Literal {
+        return class;
+    }
+    let value = setting.value.trim().trim_matches(['"', '\'']);
+    if setting
+        .names
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(value))
+    {
+        return Class::Weak("the same as the database name set beside it");
+    }
+    let key_words = words(&setting.key);
+    let value_words = words(value);
+    if !value_words.is_empty()
+        && value_words
+            .iter()
+            .all(|w| key_words.contains(w) || matches!(w.as_str(), "MY" | "YOUR" | "THE"))
+    {
+        return Class::Placeholder;
+    }
+    Class::Literal
 }
 
 /// Word-split a key: `DB_PASSWORD`, `dbPassword`, `db-password`, `db.password` → [DB, PASSWORD].
@@ -301,6 +351,21 @@ pub const WEAK: &[&str] = &[
     "bar",
     "foobar",
     "nopass",
+    "abcd1234",
+    "abc12345",
+    "abcdef",
+    "asdf",
+    "asdfgh",
+    "1q2w3e4r",
+    "zaq12wsx",
+    "qwertyuiop",
+    "pass1234",
+    "test1234",
+    "admin1234",
+    "root123",
+    "secret1",
+    "changeme123",
+    "hunter2",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,8 +455,23 @@ pub fn classify(value: &str, user: Option<&str>) -> Class {
     }) {
         return Class::Placeholder;
     }
+    // `test-token-123`, `my_example_key`: a value naming itself a test or an example.
+    if ["test", "example", "sample"].iter().any(|w| {
+        lower.split(['-', '_', '.']).count() > 1
+            && lower.split(['-', '_', '.']).any(|part| part == *w)
+    }) {
+        return Class::Placeholder;
+    }
     if WEAK.contains(&lower.as_str()) {
         return Class::Weak("a well-known default password");
+    }
+    // `dispatch:dispatch`: a `user:password` pair whose password is the user.
+    if let Some((name, password)) = v.split_once(':')
+        && !name.is_empty()
+        && name == password
+        && !v.contains(['/', '@'])
+    {
+        return Class::Weak("the same as the user name");
     }
     if user.is_some_and(|u| !u.is_empty() && u.eq_ignore_ascii_case(v)) {
         return Class::Weak("the same as the user name");
@@ -471,11 +551,14 @@ pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
                         value_span,
                         place: format!("`{}`", ins.keyword),
                         user: None,
+                        names: Vec::new(),
                     });
                 }
             }
+            let names = database_names(out.iter().map(|s| (s.key.as_str(), s.value.as_str())));
             for s in &mut out {
                 s.user = user_for(&s.key, &s.value, &users);
+                s.names = names.clone();
             }
         }
         Document::Env(env) => {
@@ -485,6 +568,11 @@ pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
                 .filter(|e| user_named(&e.key))
                 .map(|e| (e.key.clone(), e.value.clone()))
                 .collect();
+            let names = database_names(
+                env.entries
+                    .iter()
+                    .map(|e| (e.key.as_str(), e.value.as_str())),
+            );
             for e in &env.entries {
                 out.push(Setting {
                     key: e.key.clone(),
@@ -493,6 +581,7 @@ pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
                     value_span: e.value_span,
                     place: "this env file".to_string(),
                     user: user_for(&e.key, &e.value, &users),
+                    names: names.clone(),
                 });
             }
         }
@@ -563,6 +652,7 @@ fn push_map(out: &mut Vec<Setting>, node: &Node, place: &str) {
                 value_span: e.value.span,
                 place: place.to_string(),
                 user: None,
+                names: Vec::new(),
             });
         }
     } else if let Some(items) = node.as_seq() {
@@ -582,11 +672,18 @@ fn push_map(out: &mut Vec<Setting>, node: &Node, place: &str) {
                 value_span,
                 place: place.to_string(),
                 user: None,
+                names: Vec::new(),
             });
         }
     }
+    let names = database_names(
+        out[start..]
+            .iter()
+            .map(|s| (s.key.as_str(), s.value.as_str())),
+    );
     for s in &mut out[start..] {
         s.user = user_for(&s.key, &s.value, &users);
+        s.names = names.clone();
     }
 }
 
@@ -694,6 +791,19 @@ mod tests {
                 "{placeholder}"
             );
         }
+        assert_eq!(classify("test-token-123", None), Class::Placeholder);
+        assert_eq!(
+            classify("test", None),
+            Class::Weak("a well-known default password")
+        );
+        assert_eq!(
+            classify("abcd1234", None),
+            Class::Weak("a well-known default password")
+        );
+        assert_eq!(
+            classify("dispatch:dispatch", None),
+            Class::Weak("the same as the user name")
+        );
         assert_eq!(classify("S3cr3t-Pr0d-2024!", None), Class::Literal);
         assert_eq!(classify("sk-9fJk2LmNqR", None), Class::Literal);
         assert_eq!(classify("${DB_PASSWORD:-hunter2x}", None), Class::Literal);

@@ -19,11 +19,12 @@ pub fn credential_file(path: &str) -> Option<&'static str> {
     {
         return Some("an SSH private key");
     }
-    if name.ends_with(".pem")
+    if (name.ends_with(".pem")
         || name.ends_with(".key")
         || name.ends_with(".p12")
         || name.ends_with(".pfx")
-        || name.ends_with(".jks")
+        || name.ends_with(".jks"))
+        && !public_material(name)
     {
         return Some("a private key or keystore");
     }
@@ -53,6 +54,26 @@ pub fn credential_file(path: &str) -> Option<&'static str> {
         return Some("a service-account key");
     }
     None
+}
+
+/// A key or PEM file whose name says it is public: public keys (`*pub*`), repository signing
+/// keys (`*.gpg.key`, `*-keyring*`), certificates and chains (`cert`, `crt`, `chain`, `bundle`,
+/// `ca.pem`), and Diffie-Hellman parameters (`dhparam*.pem`, `ffdhe4096.pem`).
+fn public_material(name: &str) -> bool {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    [
+        "pub", "gpg", "keyring", "cert", "crt", "chain", "bundle", "dhparam", "ffdhe",
+    ]
+    .iter()
+    .any(|word| stem.contains(word))
+        || (name.ends_with(".pem")
+            && (stem == "ca"
+                || stem.starts_with("ca-")
+                || stem.ends_with("-ca")
+                || stem.ends_with("_ca")))
+        || (stem.starts_with("dh")
+            && stem[2..].chars().all(|c| c.is_ascii_digit())
+            && stem.len() > 2)
 }
 
 /// `.dockerignore` rules as Docker applies them: patterns relative to the context root, `*` and
@@ -131,6 +152,9 @@ mod tests {
             ".docker/config.json",
             "gcp-service-account.json",
             ".git-credentials",
+            "ca.key",
+            "private.pem",
+            "keys/signing.p12",
         ] {
             assert!(credential_file(yes).is_some(), "{yes}");
         }
@@ -141,6 +165,16 @@ mod tests {
             "keys.txt",
             "package.json",
             ".envrc-notes.md",
+            "nodesource-repo.gpg.key",
+            "yarn-pubkey.gpg.key",
+            "target/shared/ffdhe4096.pem",
+            "dhparam.pem",
+            "dh2048.pem",
+            "ca.pem",
+            "fullchain.pem",
+            "cert.pem",
+            "public.key",
+            "docker-archive-keyring.key",
         ] {
             assert!(credential_file(no).is_none(), "{no}");
         }

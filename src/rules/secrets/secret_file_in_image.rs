@@ -10,7 +10,10 @@ declare_rule! {
     /// `id_ed25519*`, not `*.pub`), `*.pem`, `*.key`, `*.p12`, `*.pfx`, `*.jks`, `.npmrc`,
     /// `.pypirc`, `.netrc`, `.git-credentials`, `.aws/credentials`, `.docker/config.json`,
     /// kubeconfigs and service-account JSON files. Copies into build stages the final image does
-    /// not derive from are not reported (they do not ship).
+    /// not derive from are not reported (they do not ship). Key and PEM files whose name says
+    /// they are public are not reported either: public keys (`*pub*`), repository signing keys
+    /// (`*.gpg.key`, `*keyring*`), certificates and chains (`cert`, `crt`, `chain`, `bundle`,
+    /// `ca.pem`) and Diffie-Hellman parameters (`dhparam.pem`, `ffdhe4096.pem`).
     ///
     /// ## Why is this bad?
     /// Everything copied into an image layer stays there — even if a later `RUN rm` deletes it —

@@ -1,5 +1,5 @@
 use super::assignments::{
-    Class, classify, provider_format, secret_named, settings, url_credentials,
+    Class, classify, judge, provider_format, secret_named, settings, url_credentials,
 };
 use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
@@ -26,8 +26,14 @@ declare_rule! {
     /// prefix or not — `xxxx`, `sk-xxx-xxx`, `YYYYYYYY`, `00000000` — and the words `invalid`,
     /// `none`, `unset`, `dummy`, `placeholder`, `redacted`, `todo`, `tbd`), switches and small
     /// numbers (`MYSQL_RANDOM_ROOT_PASSWORD=1`, `yes`), and file paths (`/run/secrets/x`).
+    /// Values that call themselves tests or examples (`test-token-123`) or only restate their
+    /// key (`OIDC_CLIENT_SECRET=client-secret`) are placeholders too.
     /// `${VAR:-default}` is judged by its default. A password is compared with the user set
-    /// for the same prefix (`DB_USER` for `DB_PASSWORD`), or else any user of the same block. A well-known default (`changeme`, `postgres`) or a value equal to the user name
+    /// for the same prefix (`DB_USER` for `DB_PASSWORD`), or else any user of the same block;
+    /// a password equal to it, to a database name set beside it (`POSTGRES_DB`), or a
+    /// `user:password` pair whose halves are equal is `weak-default-credential`'s. Test
+    /// environment files (`.env.test`, `.env.testing`) hold a test suite's values and are not
+    /// checked, like templates. A well-known default (`changeme`, `postgres`) or a value equal to the user name
     /// is `weak-default-credential`'s, and a value in a known provider format is
     /// `hardcoded-secret`'s: each value is reported by one rule. Template files (`.env.example`,
     /// `*.sample`, `*.template`, `*.dist`) are not checked by this rule. The value is never shown.
@@ -69,16 +75,19 @@ declare_rule! {
     }
 }
 
-/// `.env.example`, `config.sample`, `app.template`, `.env.dist`: examples, not configuration.
+/// `.env.example`, `config.sample`, `app.template`, `.env.dist`: examples, not configuration;
+/// `.env.test`, `.env.testing`: the values of a test suite, committed on purpose.
 pub fn is_template(path: &std::path::Path) -> bool {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    ["example", "sample", "template", "dist", "tmpl", "tpl"]
-        .iter()
-        .any(|t| name.ends_with(&format!(".{t}")) || name.contains(&format!(".{t}.")))
+    [
+        "example", "sample", "template", "dist", "tmpl", "tpl", "test", "testing",
+    ]
+    .iter()
+    .any(|t| name.ends_with(&format!(".{t}")) || name.contains(&format!(".{t}.")))
 }
 
 /// The part of `setting`'s source span holding `needle` (first occurrence), else the whole.
@@ -99,7 +108,7 @@ fn check(doc: &Document, cx: &mut Context) {
         if provider_format(&s.value) {
             continue;
         }
-        if secret_named(&s.key) && classify(&s.value, s.user.as_deref()) == Class::Literal {
+        if secret_named(&s.key) && judge(&s) == Class::Literal {
             reports.push((
                 s.key_span,
                 s.value_span,

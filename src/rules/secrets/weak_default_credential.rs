@@ -1,5 +1,5 @@
 use super::assignments::{
-    Class, classify, provider_format, secret_named, settings, url_credentials,
+    Class, classify, judge, provider_format, secret_named, settings, url_credentials,
 };
 use super::secret_in_config::{is_template, locate};
 use crate::parse::Document;
@@ -64,7 +64,7 @@ fn check(doc: &Document, cx: &mut Context) {
             continue;
         }
         if secret_named(&s.key) {
-            if let Class::Weak(why) = classify(&s.value, s.user.as_deref()) {
+            if let Class::Weak(why) = judge(&s) {
                 reports.push((s.key_span, format!("`{}` in {} is {why}", s.key, s.place)));
             }
             continue;
