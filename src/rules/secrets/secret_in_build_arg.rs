@@ -1,4 +1,5 @@
 use super::assignments::secret_named;
+use crate::parse::dockerfile::unquote;
 use crate::parse::expr::find_all;
 use crate::parse::{Document, compose};
 use crate::rules::{Context, declare_rule};
@@ -9,6 +10,13 @@ declare_rule! {
     /// history:
     /// - a Dockerfile `ARG` with a secret name (see `secret-in-config`) that a later `RUN` of
     ///   its stage uses (`$NAME`, `${NAME}`), reported at the `ARG`;
+    /// - such an `ARG`, with no literal default and in scope (declared in the stage; a global
+    ///   `ARG` only when re-declared there), expanded into an `ENV` or `LABEL` value (`$N`,
+    ///   `${N}`, `${N:-…}`, `${N:+…}`), reported at that `key=value` word — an **error** when
+    ///   the stage reaches the final image (the final stage or one it is built `FROM`), where
+    ///   anyone who pulls the image reads the value in its configuration; a warning in a builder
+    ///   stage. Such an `ARG` is not reported again for its `RUN` uses. `*_FILE` names and
+    ///   `RUN --mount=type=secret` are never reported;
     /// - a compose `build.args` entry with a secret name, whatever its value — even
     ///   `NPM_TOKEN: ${NPM_TOKEN}` hands the secret over as a build argument;
     /// - in workflows, `docker build … --build-arg X=${{ secrets.Y }}` in `run:` and the
@@ -46,9 +54,72 @@ const HELP: &str = "use a BuildKit secret mount (`RUN --mount=type=secret,id=NAM
 
 fn check(doc: &Document, cx: &mut Context) {
     let mut reports = Vec::new();
+    // (span, message, in the final image, the ARG word).
+    let mut config_reports: Vec<(crate::source::Span, String, bool, crate::source::Span)> =
+        Vec::new();
     match doc {
         Document::Dockerfile(file) => {
-            for stage in &file.stages {
+            let final_chain = file.final_chain();
+            // ARGs whose value reaches an ENV/LABEL, by stage: reported there, not again for RUN.
+            let mut copied: std::collections::HashSet<(usize, String)> =
+                std::collections::HashSet::new();
+            for (stage_idx, stage) in file.stages.iter().enumerate() {
+                // Secret-named ARGs in scope with no literal default: name → the ARG word.
+                let mut secret_args: std::collections::HashMap<String, crate::source::Span> =
+                    std::collections::HashMap::new();
+                for idx in stage.body.clone() {
+                    let ins = &file.instructions[idx];
+                    match ins.keyword.as_str() {
+                        "ARG" => {
+                            for word in &ins.words {
+                                let (name, default) = match word.text.split_once('=') {
+                                    Some((n, v)) => (n, Some(unquote(v))),
+                                    None => (word.text.as_str(), None),
+                                };
+                                // A global ARG re-declared in the stage brings its default.
+                                let default = default.or_else(|| {
+                                    file.global_args
+                                        .iter()
+                                        .rev()
+                                        .find(|(n, _)| n == name)
+                                        .and_then(|(_, d)| d.clone())
+                                });
+                                if !secret_named(name) || default.is_some_and(|d| !d.is_empty()) {
+                                    // A literal default is `secret-in-config`'s, at the ARG.
+                                    secret_args.remove(name);
+                                    continue;
+                                }
+                                secret_args.insert(name.to_string(), word.span);
+                            }
+                        }
+                        "ENV" | "LABEL" => {
+                            for (key, value, span) in config_pairs(ins) {
+                                for var in variables(&value) {
+                                    let Some(&arg_span) = secret_args.get(var) else {
+                                        continue;
+                                    };
+                                    copied.insert((stage_idx, var.to_string()));
+                                    let shipped = final_chain.contains(&stage_idx);
+                                    let message = if shipped {
+                                        format!(
+                                            "Secret build argument `{var}` is copied into `{} {key}`: anyone who pulls the image reads it in the image's configuration",
+                                            ins.keyword
+                                        )
+                                    } else {
+                                        format!(
+                                            "Secret build argument `{var}` is copied into `{} {key}` of a builder stage: it stays in the build cache and intermediate images",
+                                            ins.keyword
+                                        )
+                                    };
+                                    config_reports.push((span, message, shipped, arg_span));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            for (stage_idx, stage) in file.stages.iter().enumerate() {
                 // The last RUN of the stage that mentions each variable: one pass, not one per ARG.
                 let mut last_use: std::collections::HashMap<String, usize> =
                     std::collections::HashMap::new();
@@ -72,7 +143,9 @@ fn check(doc: &Document, cx: &mut Context) {
                     }
                     for word in &ins.words {
                         let name = word.text.split('=').next().unwrap_or("");
-                        if secret_named(name) && last_use.get(name).is_some_and(|&used| used > idx)
+                        if secret_named(name)
+                            && last_use.get(name).is_some_and(|&used| used > idx)
+                            && !copied.contains(&(stage_idx, name.to_string()))
                         {
                             reports.push((word.span, format!("Build argument `{name}` is a secret used by `RUN`: its value is recorded in the image history")));
                         }
@@ -156,6 +229,37 @@ fn check(doc: &Document, cx: &mut Context) {
     for (span, message) in reports {
         cx.report(span, message).help(HELP);
     }
+    for (span, message, shipped, arg) in config_reports {
+        let level = if shipped {
+            crate::finding::Level::Error
+        } else {
+            crate::finding::Level::Warning
+        };
+        cx.report(span, message)
+            .level(level)
+            .related(arg, "the build argument is declared here")
+            .help(HELP);
+    }
+}
+
+/// The `key=value` pairs of an `ENV` or `LABEL` with the span each is reported at: the word,
+/// or the instruction's arguments for the legacy `ENV KEY value` form.
+fn config_pairs(
+    ins: &crate::parse::dockerfile::Instruction,
+) -> Vec<(String, String, crate::source::Span)> {
+    if ins.keyword == "ENV" {
+        return crate::parse::dockerfile::Dockerfile::assignments(ins)
+            .into_iter()
+            .filter_map(|(name, value, span)| Some((name, value?, span)))
+            .collect();
+    }
+    ins.words
+        .iter()
+        .filter_map(|w| {
+            let (key, value) = w.text.split_once('=')?;
+            Some((unquote(key), value.to_string(), w.span))
+        })
+        .collect()
 }
 
 /// Names referenced as `$NAME` or `${NAME…}` in shell text.

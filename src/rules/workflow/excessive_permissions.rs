@@ -6,9 +6,10 @@ declare_rule! {
     /// ## What it does
     /// Flags `permissions: write-all` at any level, and write scopes set at the workflow level
     /// (`permissions: {contents: write, …}`) in a workflow with more than one job, where every
-    /// job without its own `permissions:` inherits them. `read-all` is not reported; a workflow
-    /// with a single job may set its scopes at the top (it is the same as setting them on the
-    /// job).
+    /// job without its own `permissions:` inherits them — reported when two or more jobs inherit
+    /// them. `read-all` is not reported; a workflow with a single job, or where only one job
+    /// does not set its own `permissions:`, may set that job's scopes at the top (it is the same
+    /// as setting them on the job).
     ///
     /// ## Why is this bad?
     /// The `GITHUB_TOKEN` can do whatever its scopes allow for the whole run. A compromised
@@ -79,11 +80,13 @@ fn check(doc: &Document, cx: &mut Context) {
                 .filter(|j| j.get("permissions").is_none())
                 .map(|j| j.id)
                 .collect();
-            if !writes.is_empty() && !inheriting.is_empty() {
+            // One inheriting job holds the scopes as if they were set on it: only scopes that
+            // spread to several jobs are excessive.
+            if !writes.is_empty() && inheriting.len() > 1 {
                 reports.push((
                     entry.key.span,
                     format!(
-                        "Workflow-level write scopes ({}) are inherited by {} job(s) that do not set their own: {}",
+                        "Workflow-level write scopes ({}) are inherited by {} jobs that do not set their own: {}",
                         writes.join(", "),
                         inheriting.len(),
                         inheriting.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
