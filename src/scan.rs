@@ -862,6 +862,7 @@ fn resolve(
     }
     let masked = fingerprint::mask(&source.text, redactions);
     let hashes = fingerprint::line_hashes(&masked);
+    let redactions = &Overlaps::new(redactions);
     let mut occurrences: HashMap<String, usize> = HashMap::new();
     let mut findings = Vec::with_capacity(drafts.len());
     for draft in drafts {
@@ -938,10 +939,41 @@ fn resolve(
 }
 
 /// The text of `span` with secrets masked.
-fn masked_slice(source: &SourceFile, span: Span, redactions: &[Redaction]) -> String {
+/// Redactions sorted by start, for finding those that overlap a span in logarithmic time: a
+/// file with many secrets and many findings stays linear.
+struct Overlaps {
+    sorted: Vec<Redaction>,
+    longest: u32,
+}
+
+impl Overlaps {
+    fn new(redactions: &[Redaction]) -> Overlaps {
+        let mut sorted = redactions.to_vec();
+        sorted.sort_by_key(|r| (r.span.start, r.span.end));
+        let longest = sorted
+            .iter()
+            .map(|r| r.span.len() as u32)
+            .max()
+            .unwrap_or(0);
+        Overlaps { sorted, longest }
+    }
+
+    /// The redactions that overlap `span`.
+    fn within(&self, span: Span) -> impl Iterator<Item = &Redaction> {
+        // None starting before `span.start - longest` can reach into the span.
+        let from = self
+            .sorted
+            .partition_point(|r| r.span.start.saturating_add(self.longest) <= span.start);
+        self.sorted[from..]
+            .iter()
+            .take_while(move |r| r.span.start < span.end)
+            .filter(move |r| span.start < r.span.end)
+    }
+}
+
+fn masked_slice(source: &SourceFile, span: Span, redactions: &Overlaps) -> String {
     let local: Vec<Redaction> = redactions
-        .iter()
-        .filter(|r| r.span.start < span.end && span.start < r.span.end)
+        .within(span)
         .map(|r| {
             let start = r.span.start.max(span.start);
             let hidden_from = (r.span.start as usize + r.visible).max(start as usize);
@@ -964,7 +996,7 @@ fn snippet(
     span: Span,
     start: LineCol,
     end: LineCol,
-    redactions: &[Redaction],
+    redactions: &Overlaps,
 ) -> Snippet {
     let mut lines = Vec::new();
     let mut underline = (start.column, start.column + 1);

@@ -15,10 +15,44 @@ use crate::rules::meta::parse_error::PARSE_ERROR;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// Stand-in for the results while the rest of the document is serialized.
+const RESULTS_MARK: &str = "\u{0}portcullis results\u{0}";
+
+/// Write the SARIF document, streaming its results one at a time: memory does not grow with a
+/// second copy of the findings as a JSON tree.
 pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
-    let doc = sarif(report, cx);
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    let run = Run::new(report, cx);
+    let text = serde_json::to_string_pretty(&run.document(json!(RESULTS_MARK)))?;
+    let mark = serde_json::to_string(RESULTS_MARK)?;
+    let at = text.find(&mark).expect("the mark is in the document");
+    out.write_all(&text.as_bytes()[..at])?;
+    out.write_all(b"[")?;
+    for (n, &i) in run.kept.iter().enumerate() {
+        out.write_all(if n == 0 {
+            b"\n        "
+        } else {
+            b",\n        "
+        })?;
+        serde_json::to_writer(&mut *out, &run.result(&run.findings[i]))?;
+    }
+    out.write_all(if run.kept.is_empty() {
+        b"]"
+    } else {
+        b"\n      ]"
+    })?;
+    out.write_all(&text.as_bytes()[at + mark.len()..])?;
     writeln!(out)
+}
+
+/// The SARIF document as a JSON tree (for tests and tools that want one).
+pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
+    let run = Run::new(report, cx);
+    let results: Vec<Value> = run
+        .kept
+        .iter()
+        .map(|&i| run.result(&run.findings[i]))
+        .collect();
+    run.document(Value::Array(results))
 }
 
 /// Every finding SARIF carries: the reported ones, and those a comparison with a base left out
@@ -38,102 +72,126 @@ fn reported(report: &Report) -> std::borrow::Cow<'_, [Finding]> {
     }
 }
 
-pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
-    // Every enabled rule is listed, plus any rule that reported (for `ruleIndex`).
-    let mut rules: Vec<&'static Rule> = cx.rules.to_vec();
-    let findings = reported(report);
-    for f in findings.iter() {
-        if !rules.iter().any(|r| r.id == f.rule.id) {
-            rules.push(f.rule);
+/// One SARIF run: its rules, the findings it carries, and how each becomes a result.
+struct Run<'a> {
+    report: &'a Report,
+    cx: &'a RenderContext<'a>,
+    rules: Vec<&'static Rule>,
+    findings: std::borrow::Cow<'a, [Finding]>,
+    /// Indexes into `findings` of the results written, within `MAX_RESULTS`.
+    kept: Vec<usize>,
+    unchanged: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Run<'a> {
+    fn new(report: &'a Report, cx: &'a RenderContext<'a>) -> Run<'a> {
+        // Every enabled rule is listed, plus any rule that reported (for `ruleIndex`).
+        let mut rules: Vec<&'static Rule> = cx.rules.to_vec();
+        let findings = reported(report);
+        for f in findings.iter() {
+            if !rules.iter().any(|r| r.id == f.rule.id) {
+                rules.push(f.rule);
+            }
+        }
+        let kept = within_limit(&findings);
+        let unchanged = report
+            .unchanged
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        Run {
+            report,
+            cx,
+            rules,
+            findings,
+            kept,
+            unchanged,
         }
     }
-    let descriptors: Vec<Value> = rules.iter().map(|r| descriptor(r, cx)).collect();
-    let kept = within_limit(&findings);
-    let unchanged: std::collections::HashSet<&str> = report
-        .unchanged
-        .iter()
-        .map(|f| f.fingerprint.as_str())
-        .collect();
-    let results: Vec<Value> = kept
-        .iter()
-        .map(|f| {
-            let index = rules
-                .iter()
-                .position(|r| r.id == f.rule.id)
-                .expect("listed above");
-            let mut value = result(f, index);
-            if report.compared {
-                // Which findings the change brings; the others stay open alerts.
-                value["baselineState"] = json!(if unchanged.contains(f.fingerprint.as_str()) {
-                    "unchanged"
-                } else {
-                    "new"
-                });
-            }
-            value
-        })
-        .collect();
 
-    let mut notifications: Vec<Value> = report
-        .findings
-        .iter()
-        .filter(|f| f.rule.id == PARSE_ERROR.id)
-        .map(|f| {
-            json!({
-                "level": "warning",
-                "message": {"text": plain_text(&format!("{}: {}", f.location.path, f.message))},
-                "locations": [location(&f.location)],
-                "descriptor": {"id": PARSE_ERROR.id},
+    fn result(&self, f: &Finding) -> Value {
+        let index = self
+            .rules
+            .iter()
+            .position(|r| r.id == f.rule.id)
+            .expect("listed in new");
+        let mut value = result(f, index);
+        if self.report.compared {
+            // Which findings the change brings; the others stay open alerts.
+            value["baselineState"] = json!(if self.unchanged.contains(f.fingerprint.as_str()) {
+                "unchanged"
+            } else {
+                "new"
+            });
+        }
+        value
+    }
+
+    /// The document with `results` as the run's results.
+    fn document(&self, results: Value) -> Value {
+        let (report, cx) = (self.report, self.cx);
+        let descriptors: Vec<Value> = self.rules.iter().map(|r| descriptor(r, cx)).collect();
+        let mut notifications: Vec<Value> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule.id == PARSE_ERROR.id)
+            .map(|f| {
+                json!({
+                    "level": "warning",
+                    "message": {"text": plain_text(&format!("{}: {}", f.location.path, f.message))},
+                    "locations": [location(&f.location)],
+                    "descriptor": {"id": PARSE_ERROR.id},
+                })
             })
-        })
-        .collect();
-    let left_out = findings.len() - kept.len();
-    if left_out > 0 {
-        notifications.push(json!({
-            "level": "warning",
-            "message": {"text": limit_message(left_out)},
+            .collect();
+        let left_out = self.findings.len() - self.kept.len();
+        if left_out > 0 {
+            notifications.push(json!({
+                "level": "warning",
+                "message": {"text": limit_message(left_out)},
+            }));
+        }
+        notifications.extend(report.notifications.iter().map(|n| {
+            json!({
+                "level": n.level.as_str(),
+                "message": {"text": plain_text(&n.message)},
+            })
         }));
-    }
-    notifications.extend(report.notifications.iter().map(|n| {
-        json!({
-            "level": n.level.as_str(),
-            "message": {"text": plain_text(&n.message)},
-        })
-    }));
 
-    let mut run = json!({
-        "tool": {
-            "driver": {
-                "name": "Portcullis",
-                "version": VERSION,
-                "semanticVersion": VERSION,
-                "informationUri": INFORMATION_URI,
-                "rules": descriptors,
-            }
-        },
-        "columnKind": "unicodeCodePoints",
-        "results": results,
-        "invocations": [{
-            "executionSuccessful": true,
-            "toolExecutionNotifications": notifications,
-        }],
-    });
-    if let Some(root) = &cx.root_uri {
-        run["originalUriBaseIds"] = json!({"%SRCROOT%": {"uri": root}});
+        let mut run = json!({
+            "tool": {
+                "driver": {
+                    "name": "Portcullis",
+                    "version": VERSION,
+                    "semanticVersion": VERSION,
+                    "informationUri": INFORMATION_URI,
+                    "rules": descriptors,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }],
+        });
+        if let Some(root) = &cx.root_uri {
+            run["originalUriBaseIds"] = json!({"%SRCROOT%": {"uri": root}});
+        }
+        if let Some(category) = &cx.category {
+            let id = if category.ends_with('/') {
+                category.clone()
+            } else {
+                format!("{category}/")
+            };
+            run["automationDetails"] = json!({"id": id});
+        }
+        json!({
+            "$schema": SCHEMA,
+            "version": "2.1.0",
+            "runs": [run],
+        })
     }
-    if let Some(category) = &cx.category {
-        let id = if category.ends_with('/') {
-            category.clone()
-        } else {
-            format!("{category}/")
-        };
-        run["automationDetails"] = json!({"id": id});
-    }
-    json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [run],
-    })
 }
 
 /// GitHub rejects a run with more results than this.
@@ -152,9 +210,9 @@ pub fn limit_message(left_out: usize) -> String {
 }
 
 /// The findings a run reports: all of them, or the `MAX_RESULTS` most severe in their order.
-fn within_limit(findings: &[Finding]) -> Vec<&Finding> {
+fn within_limit(findings: &[Finding]) -> Vec<usize> {
     if findings.len() <= MAX_RESULTS {
-        return findings.iter().collect();
+        return (0..findings.len()).collect();
     }
     let severity = |f: &Finding| {
         let score = f
@@ -169,7 +227,7 @@ fn within_limit(findings: &[Finding]) -> Vec<&Finding> {
     order.sort_by_key(|&i| std::cmp::Reverse(severity(&findings[i])));
     order.truncate(MAX_RESULTS);
     order.sort_unstable();
-    order.into_iter().map(|i| &findings[i]).collect()
+    order
 }
 
 fn descriptor(rule: &Rule, cx: &RenderContext) -> Value {
