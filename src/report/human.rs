@@ -38,6 +38,29 @@ impl Paint {
     }
 }
 
+/// Characters of a snippet line shown at most, and how many of them before the span.
+const WINDOW: usize = 160;
+const WINDOW_BEFORE: usize = 40;
+
+/// `line` from character `skip` on, at most `WINDOW` characters, with `…` where it is cut; and
+/// how many characters the leading `…` adds.
+fn window(line: &str, skip: usize) -> (std::borrow::Cow<'_, str>, usize) {
+    let count = line.chars().count();
+    if count <= WINDOW && skip == 0 {
+        return (std::borrow::Cow::Borrowed(line), 0);
+    }
+    let skip = skip.min(count);
+    let mut shown = String::new();
+    if skip > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(skip).take(WINDOW));
+    if count > skip + WINDOW {
+        shown.push('…');
+    }
+    (std::borrow::Cow::Owned(shown), usize::from(skip > 0))
+}
+
 pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: cx.color };
     let mut condensed = 0;
@@ -79,7 +102,13 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
         )?;
         if !snippet.lines.is_empty() {
             writeln!(out, "{pad} {}", paint.frame("|"))?;
+            // A long line (minified, a wall of tokens) is shown around the span only: the
+            // output stays proportional to the findings, not to findings × line length.
+            let first_start = snippet.underline.0.saturating_sub(1) as usize;
+            let skip = first_start.saturating_sub(WINDOW_BEFORE);
             for (i, line) in snippet.lines.iter().enumerate() {
+                let (line, offset) = window(line, skip);
+                let line = line.as_ref();
                 let number = snippet.first_line + i as u32;
                 writeln!(
                     out,
@@ -91,6 +120,12 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
                 )?;
                 if i == 0 {
                     let (from, to) = snippet.underline;
+                    let from = (from as usize - skip + offset) as u32;
+                    let to = (to as usize)
+                        .saturating_sub(skip)
+                        .saturating_add(offset)
+                        .min(line.chars().count() + 1) as u32;
+                    let to = to.max(from + 1);
                     let prefix: String = line
                         .chars()
                         .take(from.saturating_sub(1) as usize)
@@ -212,5 +247,23 @@ fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::window;
+
+    #[test]
+    fn long_lines_are_shown_around_the_span() {
+        assert_eq!(window("short line", 0).0, "short line");
+        let long = "x".repeat(100) + &"y".repeat(300);
+        let (shown, offset) = window(&long, 60);
+        assert_eq!(offset, 1);
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(shown.chars().count(), super::WINDOW + 2);
+        let zs = "z".repeat(200);
+        let (shown, offset) = window(&zs, 0);
+        assert_eq!((offset, shown.chars().count()), (0, super::WINDOW + 1));
     }
 }
