@@ -863,6 +863,8 @@ fn resolve(
     let masked = fingerprint::mask(&source.text, redactions);
     let hashes = fingerprint::line_hashes(&masked);
     let redactions = &Overlaps::new(redactions);
+    // Each line masked once, however many findings it holds.
+    let mut masked_lines: HashMap<u32, String> = HashMap::new();
     let mut occurrences: HashMap<String, usize> = HashMap::new();
     let mut findings = Vec::with_capacity(drafts.len());
     for draft in drafts {
@@ -872,9 +874,17 @@ fn resolve(
             // Regions are never empty: GitHub needs a character to point at.
             end.column += 1;
         }
-        let snippet = snippet(source, draft.span, start, end, redactions);
+        let snippet = snippet(
+            source,
+            draft.span,
+            start,
+            end,
+            redactions,
+            &mut masked_lines,
+        );
         let span_text = masked_slice(source, draft.span, redactions);
-        let line_text = snippet.lines.first().cloned().unwrap_or_default();
+        // The whole masked line (the snippet may show only part of a long one).
+        let line_text = masked_lines.get(&start.line).cloned().unwrap_or_default();
         let key = format!("{}\0{}\0{}", draft.rule.id, line_text.trim(), span_text);
         let occurrence = occurrences.entry(key).or_insert(0);
         let fp = fingerprint::fingerprint(
@@ -997,13 +1007,18 @@ fn snippet(
     start: LineCol,
     end: LineCol,
     redactions: &Overlaps,
+    masked_lines: &mut HashMap<u32, String>,
 ) -> Snippet {
     let mut lines = Vec::new();
     let mut underline = (start.column, start.column + 1);
     let last = end.line.min(start.line + SNIPPET_LINES as u32 - 1);
+    let mut skip = 0;
     for line in start.line..=last {
         let line_span = source.lines.line_span(&source.text, line as usize - 1);
-        let text = masked_slice(source, line_span, redactions);
+        let text = masked_lines
+            .entry(line)
+            .or_insert_with(|| masked_slice(source, line_span, redactions))
+            .as_str();
         if line == start.line {
             let col_of = |offset: usize| -> u32 {
                 let prefix = Span::new(
@@ -1025,14 +1040,47 @@ fn snippet(
                 to
             };
             underline = (from, to.max(from + 1));
+            skip = (from as usize - 1).saturating_sub(SNIPPET_BEFORE);
         }
-        lines.push(text);
+        // A long line (minified, a wall of tokens) is kept around the span only: memory and
+        // output stay proportional to the findings, not to findings × line length.
+        let (shown, lead) = snippet_window(text, skip);
+        if line == start.line && (skip > 0 || shown.len() != text.len()) {
+            let (from, to) = underline;
+            let from = from - skip as u32 + lead;
+            let to = (to - skip as u32 + lead).min(shown.chars().count() as u32 + 1);
+            underline = (from, to.max(from + 1));
+        }
+        lines.push(shown);
     }
     Snippet {
         first_line: start.line,
         lines,
         underline,
     }
+}
+
+/// Characters of a snippet line kept at most, and how many of them before the span.
+const SNIPPET_CHARS: usize = 400;
+const SNIPPET_BEFORE: usize = 100;
+
+/// `line` from character `skip` on, at most `SNIPPET_CHARS` characters, with `…` where it is
+/// cut; and how many columns the leading `…` adds.
+fn snippet_window(line: &str, skip: usize) -> (String, u32) {
+    let count = line.chars().count();
+    if count <= SNIPPET_CHARS && skip == 0 {
+        return (line.to_string(), 0);
+    }
+    let skip = skip.min(count);
+    let mut shown = String::with_capacity(SNIPPET_CHARS + 8);
+    if skip > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(skip).take(SNIPPET_CHARS));
+    if count > skip + SNIPPET_CHARS {
+        shown.push('…');
+    }
+    (shown, u32::from(skip > 0))
 }
 
 fn unreadable_finding(path: &str, reason: String, config: &Config) -> Finding {
