@@ -63,7 +63,8 @@ pub struct Finding {
     pub level: Level,
     pub location: Location,
     pub message: String,
-    pub help: Option<String>,
+    /// Usually a rule's fixed text, shared by all its findings rather than copied into each.
+    pub help: Option<std::borrow::Cow<'static, str>>,
     pub related: Vec<Related>,
     pub snippet: Snippet,
     /// Stable across line shifts; never derived from a secret value (see `fingerprint`).

@@ -167,8 +167,10 @@ fn scrub_report(report: &mut Report) {
     }
     let scrub_finding = |finding: &mut Finding| {
         redactor.scrub_in_place(&mut finding.message);
-        if let Some(help) = &mut finding.help {
-            redactor.scrub_in_place(help);
+        if let Some(help) = &mut finding.help
+            && let std::borrow::Cow::Owned(scrubbed) = redactor.scrub(help)
+        {
+            *help = std::borrow::Cow::Owned(scrubbed);
         }
         for related in &mut finding.related {
             redactor.scrub_in_place(&mut related.message);
@@ -1095,7 +1097,7 @@ fn unreadable_finding(path: &str, reason: String, config: &Config) -> Finding {
             end,
         },
         message: reason,
-        help: Some("what could not be checked may hide any finding: fix what the message names (the size limit is `max-file-size` in portcullis.toml)".to_string()),
+        help: Some("what could not be checked may hide any finding: fix what the message names (the size limit is `max-file-size` in portcullis.toml)".into()),
         related: Vec::new(),
         snippet: Snippet::default(),
         fingerprint: fingerprint::fingerprint(PARSE_ERROR.id, path, "", "", 0),

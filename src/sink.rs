@@ -208,36 +208,61 @@ impl Output {
     }
 
     fn write_out(&mut self) -> std::io::Result<()> {
+        let raw = std::mem::take(&mut self.text);
+        self.pass(&raw)?;
         let Some(target) = self.target.take() else {
             return Ok(());
         };
-        let raw = std::mem::take(&mut self.text);
+        match target {
+            Target::Stdout => {
+                #[allow(clippy::disallowed_methods)] // the sink itself
+                std::io::stdout().lock().flush()
+            }
+            Target::File(mut file) => file.flush(),
+        }
+    }
+
+    /// Mask and escape whole lines of text and write them to the target.
+    fn pass(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        if raw.is_empty() {
+            return Ok(());
+        }
+        let commands = self.commands;
+        let Some(target) = self.target.as_mut() else {
+            return Ok(());
+        };
         // Renderers write UTF-8; should one not, the bytes are shown as U+FFFD, never passed.
-        let text = String::from_utf8_lossy(&raw);
+        let text = String::from_utf8_lossy(raw);
         let text = mask(&text);
         match target {
             Target::Stdout => {
-                let text = if on_actions_runner() && !self.commands {
+                let text = if on_actions_runner() && !commands {
                     guard_lines(&text)
                 } else {
                     text
                 };
                 #[allow(clippy::disallowed_methods)] // the sink itself
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes())?;
-                out.flush()
+                std::io::stdout().lock().write_all(text.as_bytes())
             }
-            Target::File(mut file) => {
-                file.write_all(text.as_bytes())?;
-                file.flush()
-            }
+            Target::File(file) => file.write_all(text.as_bytes()),
         }
     }
 }
 
+/// Bytes an output holds before it writes its complete lines: memory stays bounded however
+/// large the report. Masking and escaping work on whole lines (no secret spans a line break).
+const CHUNK: usize = 256 * 1024;
+
 impl Write for Output {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.text.extend_from_slice(bytes);
+        if self.text.len() >= CHUNK
+            && let Some(last) = self.text.iter().rposition(|&b| b == b'\n')
+        {
+            let rest = self.text.split_off(last + 1);
+            let lines = std::mem::replace(&mut self.text, rest);
+            self.pass(&lines)?;
+        }
         Ok(bytes.len())
     }
 

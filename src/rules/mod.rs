@@ -184,7 +184,7 @@ pub struct Draft {
     pub rule: &'static Rule,
     pub span: Span,
     pub message: String,
-    pub help: Option<String>,
+    pub help: Option<std::borrow::Cow<'static, str>>,
     /// Other places that explain the finding.
     pub related: Vec<RelatedDraft>,
     /// A level for this finding other than the rule's default (e.g. a read-only mount is less
@@ -202,7 +202,7 @@ pub enum RelatedDraft {
 }
 
 impl Draft {
-    pub fn help(&mut self, help: impl Into<String>) -> &mut Draft {
+    pub fn help(&mut self, help: impl Into<std::borrow::Cow<'static, str>>) -> &mut Draft {
         self.help = Some(help.into());
         self
     }

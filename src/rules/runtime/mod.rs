@@ -475,7 +475,7 @@ impl ServiceScope<'_, '_> {
 pub fn check_services(
     doc: &crate::parse::Document,
     cx: &mut Context,
-    help: &str,
+    help: &'static str,
     mut check: impl FnMut(
         &crate::parse::compose::Service,
         &ServiceScope,
