@@ -503,8 +503,7 @@ fn is_filler(lower: &str) -> bool {
 
 /// Does `value` match a provider format? Then `hardcoded-secret` reports it, alone.
 pub fn provider_format(value: &str) -> bool {
-    let compiled = &*super::providers::COMPILED;
-    compiled.patterns.iter().any(|re| re.is_match(value)) || compiled.pem_header.is_match(value)
+    super::providers::COMPILED.matches_any(value)
 }
 
 /// `scheme://user:password@host` credentials inside a value: (user, password, byte range of

@@ -82,7 +82,7 @@ fn check(_doc: &Document, cx: &mut Context) {
         if !wanted[i] {
             continue;
         }
-        for caps in compiled.patterns[i].captures_iter(text) {
+        for caps in compiled.pattern(i).captures_iter(text) {
             let m = caps.get(1).expect("every provider pattern has group 1");
             let secret = Secret::new(m.as_str());
             let value = secret.expose();
@@ -114,7 +114,7 @@ fn check(_doc: &Document, cx: &mut Context) {
         }
     }
     if pem {
-        for m in compiled.pem_header.captures_iter(text) {
+        for m in compiled.pem_header().captures_iter(text) {
             let header = m.get(0).expect("whole match");
             let after = &text[header.end()..];
             let window =

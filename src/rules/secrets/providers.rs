@@ -695,8 +695,47 @@ pub struct Compiled {
     pub keywords: AhoCorasick,
     /// Keyword index → provider index.
     pub keyword_provider: Vec<usize>,
-    pub patterns: Vec<Regex>,
-    pub pem_header: Regex,
+    /// Each provider's pattern, compiled the first time one of its keywords is seen: a scan
+    /// compiles only the patterns its files can match, which keeps start-up short.
+    patterns: Vec<std::sync::OnceLock<Regex>>,
+    pem_header: std::sync::OnceLock<Regex>,
+}
+
+impl Compiled {
+    /// The pattern of provider `i`.
+    pub fn pattern(&self, i: usize) -> &Regex {
+        self.patterns[i]
+            .get_or_init(|| Regex::new(PROVIDERS[i].pattern).expect("provider pattern is valid"))
+    }
+
+    /// The header of a PEM or OpenSSH private key.
+    pub fn pem_header(&self) -> &Regex {
+        self.pem_header.get_or_init(|| {
+            Regex::new(
+                r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 )?PRIVATE KEY(?: BLOCK)?)-----",
+            )
+            .expect("valid")
+        })
+    }
+
+    /// Whether `text` holds a value in a provider's format (or a private key header).
+    pub fn matches_any(&self, text: &str) -> bool {
+        let mut tried = vec![false; PROVIDERS.len()];
+        for hit in self.keywords.find_overlapping_iter(text) {
+            match self.keyword_provider[hit.pattern().as_usize()] {
+                usize::MAX if self.pem_header().is_match(text) => return true,
+                usize::MAX => {}
+                i if !tried[i] => {
+                    tried[i] = true;
+                    if self.pattern(i).is_match(text) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
 }
 
 pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
@@ -717,12 +756,9 @@ pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         keyword_provider,
         patterns: PROVIDERS
             .iter()
-            .map(|p| Regex::new(p.pattern).expect("provider pattern is valid"))
+            .map(|_| std::sync::OnceLock::new())
             .collect(),
-        pem_header: Regex::new(
-            r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 )?PRIVATE KEY(?: BLOCK)?)-----",
-        )
-        .expect("valid"),
+        pem_header: std::sync::OnceLock::new(),
     }
 });
 
