@@ -121,6 +121,7 @@ pub static ALL: &[&Rule] = &[
     &supply_chain::unpinned_package::UNPINNED_PACKAGE,
     &supply_chain::remote_script_exec::REMOTE_SCRIPT_EXEC,
     &supply_chain::reverse_shell::REVERSE_SHELL,
+    &supply_chain::secret_exfiltration::SECRET_EXFILTRATION,
     &supply_chain::add_remote_url::ADD_REMOTE_URL,
     &supply_chain::tls_verification_disabled::TLS_VERIFICATION_DISABLED,
     &supply_chain::package_signature_disabled::PACKAGE_SIGNATURE_DISABLED,

@@ -4,6 +4,7 @@ pub mod add_remote_url;
 pub mod package_signature_disabled;
 pub mod remote_script_exec;
 pub mod reverse_shell;
+pub mod secret_exfiltration;
 pub mod tls_verification_disabled;
 pub mod unpinned_package;
 
