@@ -12,6 +12,7 @@ RUN apk add --no-cache musl-dev ca-certificates
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY data ./data
 COPY scripts/build-static.sh ./scripts/
 # A static musl binary, size-optimised at link time, symbols stripped. CI runs the same script
 # on its host, so a change that breaks this build fails there.

@@ -80,6 +80,10 @@ impl std::fmt::Display for ConfigError {
 /// repository may not start one under a policy.
 const EMPTY_ALLOWS_ALL: &[(&str, &str)] = &[("untrusted-registry", "allow")];
 
+/// Rule options that add checks rather than allow things: a repository's entries are added to
+/// the policy's (`typosquatted-action.protect` guards more names).
+const TIGHTENING: &[(&str, &str)] = &[("typosquatted-action", "protect")];
+
 /// How strict a fail threshold is: lower fails on more.
 fn strictness(fail_on: FailOn) -> u8 {
     match fail_on {
@@ -227,6 +231,21 @@ impl Config {
         for (&id, options) in &repo.options {
             for (name, values) in options {
                 let theirs = policy.options.get(id).and_then(|o| o.get(name));
+                if TIGHTENING.contains(&(id, name.as_str())) {
+                    let mut union = theirs.cloned().unwrap_or_default();
+                    union.extend(
+                        values
+                            .iter()
+                            .filter(|v| !union.contains(v))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    );
+                    out.options
+                        .entry(id)
+                        .or_default()
+                        .insert(name.clone(), union);
+                    continue;
+                }
                 let narrowed = match theirs {
                     Some(allowed) => {
                         let kept: Vec<String> = values

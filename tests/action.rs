@@ -686,3 +686,49 @@ async fn only_new_gates_on_new_findings_and_uploads_every_finding() {
         "{summary}"
     );
 }
+
+/// The image builds from the files the Dockerfile copies: every folder the source compiles in
+/// (`include_str!`) is in the build context and copied.
+#[test]
+fn the_image_context_holds_every_compiled_in_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dockerfile = project_file("Dockerfile");
+    let dockerignore = project_file(".dockerignore");
+    let mut pending = vec![root.join("src")];
+    let mut folders = std::collections::BTreeSet::new();
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for (at, _) in text.match_indices("include_str!(\"") {
+                let rest = &text[at + "include_str!(\"".len()..];
+                let included = &rest[..rest.find('"').unwrap()];
+                let file = std::fs::canonicalize(path.parent().unwrap().join(included)).unwrap();
+                let top = file
+                    .strip_prefix(root)
+                    .unwrap()
+                    .components()
+                    .next()
+                    .unwrap();
+                folders.insert(top.as_os_str().to_string_lossy().to_string());
+            }
+        }
+    }
+    assert!(folders.contains("data"), "{folders:?}");
+    for folder in folders {
+        assert!(
+            dockerignore
+                .lines()
+                .any(|l| l.trim() == format!("!{folder}/")),
+            "{folder}/ is not in the image's build context (.dockerignore)"
+        );
+        assert!(
+            dockerfile.contains(&format!("COPY {folder} ./{folder}")),
+            "the Dockerfile does not copy {folder}/"
+        );
+    }
+}

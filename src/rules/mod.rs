@@ -114,6 +114,7 @@ pub static ALL: &[&Rule] = &[
     &images::latest_tag::LATEST_TAG,
     &images::unpinned_image::UNPINNED_IMAGE,
     &actions::unpinned_action::UNPINNED_ACTION,
+    &actions::typosquatted_action::TYPOSQUATTED_ACTION,
     &actions::impostor_commit::IMPOSTOR_COMMIT,
     &actions::ref_confusion::REF_CONFUSION,
     &actions::known_vulnerable_action::KNOWN_VULNERABLE_ACTION,

@@ -4,6 +4,7 @@
 pub mod impostor_commit;
 pub mod known_vulnerable_action;
 pub mod ref_confusion;
+pub mod typosquatted_action;
 pub mod unpinned_action;
 
 use crate::parse::Document;
