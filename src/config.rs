@@ -78,11 +78,17 @@ impl std::fmt::Display for ConfigError {
 /// that sets one where the policy sets none narrows what is allowed (`untrusted-registry` is
 /// inactive until it has a list). Every other allow list allows nothing extra when empty, so a
 /// repository may not start one under a policy.
-const EMPTY_ALLOWS_ALL: &[(&str, &str)] = &[("untrusted-registry", "allow")];
+const EMPTY_ALLOWS_ALL: &[(&str, &str)] = &[
+    ("untrusted-registry", "allow"),
+    ("forbidden-action", "allow"),
+];
 
 /// Rule options that add checks rather than allow things: a repository's entries are added to
 /// the policy's (`typosquatted-action.protect` guards more names).
-const TIGHTENING: &[(&str, &str)] = &[("typosquatted-action", "protect")];
+const TIGHTENING: &[(&str, &str)] = &[
+    ("typosquatted-action", "protect"),
+    ("forbidden-action", "deny"),
+];
 
 /// How strict a fail threshold is: lower fails on more.
 fn strictness(fail_on: FailOn) -> u8 {
@@ -412,6 +418,19 @@ impl Config {
                                 ));
                             }
                         };
+                        if rule.id == "forbidden-action"
+                            && let Some((pattern, why)) = values.iter().find_map(|v| {
+                                crate::rules::actions::forbidden_action::invalid(v)
+                                    .map(|why| (v, why))
+                            })
+                        {
+                            return Err(err(
+                                at,
+                                format!(
+                                    "key `rules.forbidden-action.{option}`: `{pattern}` has {why}"
+                                ),
+                            ));
+                        }
                         config
                             .options
                             .entry(rule.id)
@@ -679,6 +698,26 @@ reason = "scheduled for removal"
             assert_eq!(e.line, 3, "{bad}");
         }
         assert!(Config::parse("[online]\nservers = []\n", "p.toml").is_err());
+    }
+
+    #[test]
+    fn forbidden_action_patterns_are_checked_at_load() {
+        for (bad, why) in [
+            ("actions", "without `/<repo>`"),
+            ("actions//x", "empty segment"),
+        ] {
+            let text = format!("\n[rules.forbidden-action]\nallow = [{bad:?}]\n");
+            let e = Config::parse(&text, "p.toml").unwrap_err();
+            assert!(e.message.contains(why), "{e}");
+            assert_eq!(e.line, 3, "{e}");
+        }
+        assert!(
+            Config::parse(
+                "[rules.forbidden-action]\ndeny = [\"*\", \"a/b@v1\"]\n",
+                "p.toml"
+            )
+            .is_ok()
+        );
     }
 }
 

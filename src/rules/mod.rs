@@ -115,6 +115,7 @@ pub static ALL: &[&Rule] = &[
     &images::unpinned_image::UNPINNED_IMAGE,
     &actions::unpinned_action::UNPINNED_ACTION,
     &actions::typosquatted_action::TYPOSQUATTED_ACTION,
+    &actions::forbidden_action::FORBIDDEN_ACTION,
     &actions::impostor_commit::IMPOSTOR_COMMIT,
     &actions::ref_confusion::REF_CONFUSION,
     &actions::known_vulnerable_action::KNOWN_VULNERABLE_ACTION,

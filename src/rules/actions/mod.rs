@@ -1,6 +1,7 @@
 //! GitHub Actions supply chain: what `uses:` pulls in. `unpinned-action` reads the files alone;
 //! the others ask GitHub about the refs (`scan --online`).
 
+pub mod forbidden_action;
 pub mod impostor_commit;
 pub mod known_vulnerable_action;
 pub mod ref_confusion;
@@ -139,4 +140,22 @@ fn comment_after(source: &str, span: Span) -> Option<(&str, Span)> {
     }
     let offset = start + line.len() - comment.len() + (comment.len() - comment.trim_start().len());
     Some((word, Span::new(offset, offset + word.len())))
+}
+
+/// `uses:` values written with an expression (`${{ … }}`), which no static check can resolve:
+/// (span, text).
+pub fn expression_uses(doc: &Document) -> Vec<(Span, String)> {
+    let (root, is_action) = match doc {
+        Document::Workflow(root) => (root, false),
+        Document::Action(root) => (root, true),
+        _ => return Vec::new(),
+    };
+    uses_entries(root, is_action)
+        .into_iter()
+        .filter_map(|entry| {
+            let text = entry.value.as_str()?;
+            text.contains("${{")
+                .then(|| (entry.value.span, text.to_string()))
+        })
+        .collect()
 }
