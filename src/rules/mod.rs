@@ -158,6 +158,7 @@ pub static ALL: &[&Rule] = &[
     &workflow::persisted_credentials::PERSISTED_CREDENTIALS,
     &workflow::secrets_inherit::SECRETS_INHERIT,
     &workflow::overprovisioned_secrets::OVERPROVISIONED_SECRETS,
+    &workflow::long_lived_publish_token::LONG_LIVED_PUBLISH_TOKEN,
     &workflow::unredacted_secrets::UNREDACTED_SECRETS,
     &workflow::github_env_injection::GITHUB_ENV_INJECTION,
     &workflow::insecure_commands::INSECURE_COMMANDS,

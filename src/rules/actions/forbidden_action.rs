@@ -59,7 +59,7 @@ declare_rule! {
         summary: "action the organisation's policy does not permit",
         level: Error,
         kinds: [Workflow, Action],
-        tags: ["security", "supply-chain", "policy", "external/cwe/cwe-829"],
+        tags: ["security", "supply-chain", "policy"],
         security_severity: Some("7.0"),
         options: [
             ("allow", "`owner/repo[/path][@ref]` patterns permitted (when set, nothing else is)"),

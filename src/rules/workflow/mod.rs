@@ -6,6 +6,7 @@ pub mod debug_logging_enabled;
 pub mod excessive_permissions;
 pub mod github_env_injection;
 pub mod insecure_commands;
+pub mod long_lived_publish_token;
 pub mod missing_permissions;
 pub mod overprovisioned_secrets;
 pub mod persisted_credentials;
