@@ -31,7 +31,18 @@ fn fixtures_match_their_expectations() {
         for case in case_dirs(&rule_dir) {
             cases += 1;
             let name = case.file_name().unwrap().to_string_lossy().to_string();
-            let got = render_findings(&scan_dir(&case), Some(rule.id));
+            let report = scan_dir(&case);
+            let got = render_findings(&report, Some(rule.id));
+            // A negative case that cannot be parsed proves nothing: the rule never saw it.
+            if rule.id != "parse-error" && name.starts_with("negative") {
+                let unparsed = render_findings(&report, Some("parse-error"));
+                if !unparsed.is_empty() {
+                    failures.push(format!(
+                        "{}/{name}: a fixture file cannot be parsed:\n{unparsed}",
+                        rule.id
+                    ));
+                }
+            }
             if name.starts_with("negative") {
                 if !got.is_empty() {
                     failures.push(format!(

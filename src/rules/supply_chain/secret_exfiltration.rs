@@ -25,7 +25,8 @@ declare_rule! {
     /// secret data is sent to a request collector, an out-of-band testing service, a tunnel or a
     /// paste site (`webhook.site`, `*.oast.fun`, `*.ngrok.io`, `pastebin.com`, …); as a
     /// **warning** when it is sent to a literal public IP address or an IP-encoding name
-    /// (`1-2-3-4.example`, `*.nip.io`). GitHub's hosts (`github.com`, `api.github.com`,
+    /// (`1-2-3-4.example`, `*.nip.io`); and, once the `allow` option lists the hosts secrets
+    /// may go to, as a **warning** when any secret data is sent to another host. GitHub's hosts (`github.com`, `api.github.com`,
     /// `*.githubusercontent.com`, `ghcr.io`, `$GITHUB_API_URL`, `$GITHUB_SERVER_URL`) are never
     /// destinations. A token in an `Authorization` header to an ordinary service, a webhook URL
     /// kept in secrets, loopback and private addresses, and `env | grep X` that goes nowhere are
@@ -68,6 +69,10 @@ declare_rule! {
         kinds: [Dockerfile, Workflow, Action],
         tags: ["security", "secret", "malicious-code", "external/cwe/cwe-200"],
         security_severity: Some("9.0"),
+        options: [(
+            "allow",
+            "hosts secrets may be sent to (suffix match: `example.com` allows `api.example.com`); when set, secret data sent to any other non-GitHub host is a warning"
+        )],
         check: Some(check),
     }
 }
@@ -145,14 +150,15 @@ enum Destination {
 /// Where this rule reports the whole secrets context sent somewhere: `overprovisioned-secrets`
 /// leaves those expressions to it (the stronger finding wins).
 pub fn sent_everything(doc: &Document, text: &str) -> Vec<Span> {
-    analyse(doc, text)
+    analyse(doc, text, &[])
         .into_iter()
         .map(|(span, ..)| span)
         .collect()
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let reports = analyse(doc, &cx.file.text);
+    let allow = cx.option("allow").to_vec();
+    let reports = analyse(doc, &cx.file.text, &allow);
     for (span, message, error, destination) in reports {
         let draft = cx.report(span, message);
         draft.help(HELP);
@@ -166,7 +172,11 @@ fn check(doc: &Document, cx: &mut Context) {
 }
 
 /// The findings: (secret data, message, error, destination).
-fn analyse(doc: &Document, text: &str) -> Vec<(Span, String, bool, Option<Span>)> {
+fn analyse(
+    doc: &Document,
+    text: &str,
+    allow: &[String],
+) -> Vec<(Span, String, bool, Option<Span>)> {
     let mut reports: Vec<(Span, String, bool, Option<Span>)> = Vec::new();
     match doc {
         Document::Workflow(_) | Document::Action(_) => {
@@ -191,7 +201,7 @@ fn analyse(doc: &Document, text: &str) -> Vec<(Span, String, bool, Option<Span>)
                 let bound = secret_env(&maps);
                 let script = shell::parse(script_text, &|r| run.subspan(text, r));
                 let data = |word: &Word| workflow_data(word, &bound);
-                inspect(&script, &data, &mut reports);
+                inspect(&script, &data, allow, &mut reports);
             }
         }
         Document::Dockerfile(file) => {
@@ -214,7 +224,7 @@ fn analyse(doc: &Document, text: &str) -> Vec<(Span, String, bool, Option<Span>)
                         .find_map(|name| expansion(word, name))
                         .map(|span| (Data::Secret, span))
                 };
-                inspect(script, &data, &mut reports);
+                inspect(script, &data, allow, &mut reports);
             }
         }
         _ => {}
@@ -319,6 +329,7 @@ fn dump(cmd: &Command) -> bool {
 fn inspect(
     script: &Script,
     data_of: &dyn Fn(&Word) -> Option<(Data, Span)>,
+    allow: &[String],
     out: &mut Vec<(Span, String, bool, Option<Span>)>,
 ) {
     let commands = &script.commands;
@@ -406,6 +417,21 @@ fn inspect(
                 true,
                 related,
             )),
+            // With an allow list, every other host is a warning.
+            Destination::Other(host)
+                if !allow.is_empty()
+                    && !allow.iter().any(|a| {
+                        let a = a.trim_start_matches("*.").to_ascii_lowercase();
+                        *host == a || host.ends_with(&format!(".{a}"))
+                    }) =>
+            {
+                out.push((
+                    span,
+                    format!("`{name}` sends {what} to `{host}`, which is not on the `allow` list"),
+                    false,
+                    related,
+                ))
+            }
             _ => {}
         }
     }
