@@ -19,7 +19,9 @@ declare_rule! {
     ///   `PDM_PUBLISH_PASSWORD`, `FLIT_PASSWORD`, `MATURIN_PYPI_TOKEN`… for Python;
     ///   `NODE_AUTH_TOKEN`, `NPM_TOKEN`, `YARN_NPM_AUTH_TOKEN` for npm;
     ///   `CARGO_REGISTRY_TOKEN` for cargo; `GEM_HOST_API_KEY` for RubyGems;
-    /// - a command argument: `-p`/`--password`, `--token`, `-k`/`--api-key`.
+    /// - a command argument: `-p`/`--password`, `--token`, `-k`/`--api-key`;
+    /// - credentials written earlier in the job from a secret: `.npmrc` `_authToken=`,
+    ///   `.pypirc` `password`, `~/.gem/credentials`, `cargo login`, `credentials.toml`.
     ///
     /// Publish commands: `twine upload`, `uv publish`, `poetry`/`hatch`/`pdm`/`flit publish`,
     /// `maturin publish|upload`, `npm`/`pnpm`/`bun`/`yarn publish`, `semantic-release`,
@@ -216,6 +218,32 @@ fn check(doc: &Document, cx: &mut Context) {
                     ),
                     step.span,
                 );
+            }
+            // Credentials written from a secret for a later publish: `.npmrc` `_authToken=`,
+            // `.pypirc` `password`, `~/.gem/credentials`, `cargo login`, `credentials.toml`.
+            if let Some(run) = step.get("run")
+                && let Some(script) = run.as_str()
+            {
+                for (registry, range) in written_credentials(script) {
+                    let later = steps[index..]
+                        .iter()
+                        .flat_map(|s| publishes_with_spans(s, &cx.file.text))
+                        .filter(|(r, cmd, _)| {
+                            *r == registry
+                                && !targets_elsewhere(cmd, *r, &private)
+                                && !(*r == Registry::Npm && (self_hosted || npm_elsewhere))
+                        })
+                        .map(|(.., span)| span)
+                        .collect::<Vec<_>>();
+                    let credential = run.subspan(&cx.file.text, range);
+                    for publish in later {
+                        add(
+                            credential,
+                            "A long-lived token is written to the registry's credentials for a later publish; the registry offers trusted publishing".to_string(),
+                            publish,
+                        );
+                    }
+                }
             }
             // Publish commands in `run:`.
             for (registry, cmd, publish_span) in publishes_with_spans(step, &cx.file.text) {
@@ -414,6 +442,38 @@ fn targets_elsewhere(cmd: &Command, registry: Registry, private: &[String]) -> b
         };
         value.is_some_and(|v| elsewhere(v, private))
     })
+}
+
+/// Secret expressions a script writes into a registry's credentials: (registry, byte range of
+/// the expression in the script).
+fn written_credentials(script: &str) -> Vec<(Registry, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in script.split_inclusive('\n') {
+        let registry = if line.contains("_authToken") {
+            Some(Registry::Npm)
+        } else if line.contains(".pypirc") || line.trim_start().starts_with("password") {
+            Some(Registry::PyPi)
+        } else if line.contains("cargo login") || line.contains("credentials.toml") {
+            Some(Registry::Cargo)
+        } else if line.contains(".gem/credentials") || line.contains(":rubygems_api_key") {
+            Some(Registry::RubyGems)
+        } else {
+            None
+        };
+        if let Some(registry) = registry {
+            for found in crate::parse::expr::find_all(line) {
+                if long_lived(&line[found.range.clone()]) {
+                    out.push((
+                        registry,
+                        offset + found.range.start..offset + found.range.end,
+                    ));
+                }
+            }
+        }
+        offset += line.len();
+    }
+    out
 }
 
 /// A token passed as an argument (`-p`, `--password`, `--token`, `-k`, `--api-key`) from a
