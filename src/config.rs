@@ -395,6 +395,8 @@ impl Config {
                     option if rule.options.iter().any(|(name, _)| *name == option) => {
                         let values = match value {
                             toml::Value::String(s) => vec![s.clone()],
+                            // A number option (`min-days = 7`) is kept as its digits.
+                            toml::Value::Integer(n) => vec![n.to_string()],
                             toml::Value::Array(items) => items
                                 .iter()
                                 .map(|v| v.as_str().map(str::to_string))

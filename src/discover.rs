@@ -67,6 +67,13 @@ pub fn classify(path: &Path) -> Option<FileKind> {
         if lower == "action.yml" || lower == "action.yaml" {
             return Some(FileKind::Action);
         }
+        let in_github = path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|p| p == ".github");
+        if in_github && (lower == "dependabot.yml" || lower == "dependabot.yaml") {
+            return Some(FileKind::DependencyBot);
+        }
         if lower.starts_with("compose") || lower.starts_with("docker-compose") {
             return Some(FileKind::Compose);
         }

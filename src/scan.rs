@@ -491,7 +491,7 @@ fn scan_file(
         let at = source.lines.line_span(&source.text, line as usize - 1);
         let yaml = matches!(
             file.kind,
-            FileKind::Compose | FileKind::Workflow | FileKind::Action
+            FileKind::Compose | FileKind::Workflow | FileKind::Action | FileKind::DependencyBot
         );
         if yaml && !template && options.rule_active(&PARSE_ERROR) {
             // Compose and GitHub refuse YAML that is not UTF-8: the file is broken for them.

@@ -151,18 +151,21 @@ pub enum FileKind {
     Action,
     Env,
     Dockerignore,
+    /// Dependency-bot configuration: `.github/dependabot.yml`.
+    DependencyBot,
     /// Any other text file, scanned for secrets with `--secrets-scope all`.
     Text,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 7] = [
+    pub const ALL: [FileKind; 8] = [
         FileKind::Dockerfile,
         FileKind::Compose,
         FileKind::Workflow,
         FileKind::Action,
         FileKind::Env,
         FileKind::Dockerignore,
+        FileKind::DependencyBot,
         FileKind::Text,
     ];
 
@@ -174,6 +177,7 @@ impl FileKind {
             FileKind::Action => "action metadata",
             FileKind::Env => "env file",
             FileKind::Dockerignore => ".dockerignore",
+            FileKind::DependencyBot => "dependency-bot configuration",
             FileKind::Text => "text file",
         }
     }

@@ -121,6 +121,7 @@ fn example_path(lang: &str, code: &str) -> Option<&'static str> {
             Some(".github/workflows/example.yml")
         }
         "yaml" if code.contains("\nruns:") => Some("action.yml"),
+        "yaml" if code.contains("\nupdates:") => Some(".github/dependabot.yml"),
         "yaml" => Some("compose.yaml"),
         _ => None,
     }

@@ -35,6 +35,8 @@ pub enum Document {
     Compose(yaml::Node),
     Workflow(yaml::Node),
     Action(yaml::Node),
+    /// `.github/dependabot.yml`.
+    DependencyBot(yaml::Node),
     Env(env::EnvFile),
     /// `.dockerignore` files are read for their patterns by the rules that need them.
     Dockerignore,
@@ -52,24 +54,27 @@ pub fn parse(kind: FileKind, text: &str) -> (Option<Document>, Vec<ParseError>) 
         FileKind::Env => (Some(Document::Env(env::parse(text))), Vec::new()),
         FileKind::Dockerignore => (Some(Document::Dockerignore), Vec::new()),
         FileKind::Text => (Some(Document::Unparsed), Vec::new()),
-        FileKind::Compose | FileKind::Workflow | FileKind::Action => match yaml::parse(text) {
-            Err(e) => (None, vec![e]),
-            Ok(None) => (None, Vec::new()),
-            Ok(Some(root)) if root.as_map().is_none() => (
-                None,
-                vec![ParseError::new(
-                    root.span,
-                    format!("a {} must be a mapping at the top level", kind.name()),
-                )],
-            ),
-            Ok(Some(root)) => (
-                Some(match kind {
-                    FileKind::Compose => Document::Compose(root),
-                    FileKind::Workflow => Document::Workflow(root),
-                    _ => Document::Action(root),
-                }),
-                Vec::new(),
-            ),
-        },
+        FileKind::Compose | FileKind::Workflow | FileKind::Action | FileKind::DependencyBot => {
+            match yaml::parse(text) {
+                Err(e) => (None, vec![e]),
+                Ok(None) => (None, Vec::new()),
+                Ok(Some(root)) if root.as_map().is_none() => (
+                    None,
+                    vec![ParseError::new(
+                        root.span,
+                        format!("a {} must be a mapping at the top level", kind.name()),
+                    )],
+                ),
+                Ok(Some(root)) => (
+                    Some(match kind {
+                        FileKind::Compose => Document::Compose(root),
+                        FileKind::Workflow => Document::Workflow(root),
+                        FileKind::DependencyBot => Document::DependencyBot(root),
+                        _ => Document::Action(root),
+                    }),
+                    Vec::new(),
+                ),
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! from the code that implements them.
 
 pub mod actions;
+pub mod automation;
 pub mod hardening;
 pub mod images;
 pub mod meta;
@@ -116,6 +117,8 @@ pub static ALL: &[&Rule] = &[
     &actions::unpinned_action::UNPINNED_ACTION,
     &actions::typosquatted_action::TYPOSQUATTED_ACTION,
     &actions::forbidden_action::FORBIDDEN_ACTION,
+    &automation::dependency_bot_code_execution::DEPENDENCY_BOT_CODE_EXECUTION,
+    &automation::missing_dependency_cooldown::MISSING_DEPENDENCY_COOLDOWN,
     &actions::impostor_commit::IMPOSTOR_COMMIT,
     &actions::ref_confusion::REF_CONFUSION,
     &actions::known_vulnerable_action::KNOWN_VULNERABLE_ACTION,

@@ -84,7 +84,10 @@ pub fn sites(doc: &Document, cx: &mut Context) -> Vec<ImageSite> {
                 push_checked(reference, span, "image of the Docker action", cx, &mut out);
             }
         }
-        Document::Env(_) | Document::Dockerignore | Document::Unparsed => {}
+        Document::Env(_)
+        | Document::Dockerignore
+        | Document::DependencyBot(_)
+        | Document::Unparsed => {}
     }
     out
 }

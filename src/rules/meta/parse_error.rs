@@ -51,7 +51,7 @@ declare_rule! {
         id: "parse-error",
         summary: "file could not be parsed, so it was not checked",
         level: Error,
-        kinds: [Dockerfile, Compose, Workflow, Action, Env, Dockerignore],
+        kinds: [Dockerfile, Compose, Workflow, Action, Env, Dockerignore, DependencyBot],
         tags: ["correctness"],
         security_severity: None,
         check: None,

@@ -29,7 +29,7 @@ declare_rule! {
         id: "unused-ignore",
         summary: "ignore comment suppresses nothing or names an unknown rule",
         level: Note,
-        kinds: [Dockerfile, Compose, Workflow, Action, Env, Dockerignore],
+        kinds: [Dockerfile, Compose, Workflow, Action, Env, Dockerignore, DependencyBot],
         tags: ["maintainability"],
         security_severity: None,
         check: None,

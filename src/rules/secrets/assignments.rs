@@ -595,6 +595,13 @@ pub fn settings(doc: &Document, source: &str) -> Vec<Setting> {
                 }
             }
         }
+        Document::DependencyBot(root) => {
+            // Private registries: `registries.<name>.password|token|key`.
+            for registry in root.get("registries").and_then(Node::as_map).unwrap_or(&[]) {
+                let name = registry.key_str().unwrap_or("");
+                push_map(&mut out, &registry.value, &format!("registry `{name}`"));
+            }
+        }
         Document::Workflow(_) | Document::Action(_) => {
             for env in crate::rules::workflow::env_maps(doc) {
                 push_map(&mut out, env, "`env`");

@@ -58,7 +58,7 @@ declare_rule! {
         id: "hardcoded-secret",
         summary: "credential committed in the repository",
         level: Error,
-        kinds: [Dockerfile, Compose, Workflow, Action, Env, Dockerignore, Text],
+        kinds: [Dockerfile, Compose, Workflow, Action, Env, Dockerignore, DependencyBot, Text],
         tags: ["security", "secret", "external/cwe/cwe-798"],
         security_severity: Some("9.5"),
         check: Some(check),

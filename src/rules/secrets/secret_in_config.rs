@@ -68,7 +68,7 @@ declare_rule! {
         id: "secret-in-config",
         summary: "credential written into configuration",
         level: Error,
-        kinds: [Dockerfile, Compose, Workflow, Action, Env],
+        kinds: [Dockerfile, Compose, Workflow, Action, Env, DependencyBot],
         tags: ["security", "secret", "external/cwe/cwe-798"],
         security_severity: Some("8.5"),
         check: Some(check),
