@@ -500,6 +500,8 @@ mod tests {
         assert_eq!(c("build/web.dockerfile"), Some(FileKind::Dockerfile));
         assert_eq!(c("Dockerfile.prod"), Some(FileKind::Dockerfile));
         assert_eq!(c("Dockerfile.md"), None);
+        assert_eq!(c(".github/dependabot.yml"), Some(FileKind::DependencyBot));
+        assert_eq!(c("dependabot.yml"), None);
         assert_eq!(c("Dockerfile-dev"), Some(FileKind::Dockerfile));
         assert_eq!(c("Dockerfile_prod"), Some(FileKind::Dockerfile));
         assert_eq!(c("dockerfile-alpine"), Some(FileKind::Dockerfile));
