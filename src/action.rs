@@ -201,7 +201,10 @@ fn check_output_path(workspace: &Path, path: &Path) -> Result<(), String> {
     let shown = path.display();
     let workspace = std::fs::canonicalize(workspace)
         .map_err(|e| format!("the workspace {}: {e}", workspace.display()))?;
-    let cwd = std::env::current_dir().unwrap_or_else(|_| workspace.clone());
+    // Both sides resolved: a workspace reached through a link is still the workspace.
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_else(|_| workspace.clone());
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
