@@ -944,3 +944,36 @@ fn workflow_expressions_are_not_compose_variables() {
         .collect();
     assert_eq!(rules, ["docker-socket-mount"], "{doc}");
 }
+
+/// Related locations name their files the way findings do, wherever the command runs.
+#[test]
+fn related_locations_are_paths_like_the_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "svc/compose.yaml",
+        "services:\n  app:\n    build: .\n    env_file: app.env\n",
+    );
+    write(root, "svc/Dockerfile", "FROM alpine:3.20\nRUN true\n");
+    write(root, "svc/app.env", "A_TOKEN=Zx9fKq2LmP7wQ\n");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(elsewhere.path())
+        .args(["scan", "--format", "json"])
+        .arg(root.join("svc"))
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut seen = 0;
+    for f in doc["findings"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap();
+        let folder = &path[..path.rfind('/').unwrap()];
+        for r in f["related"].as_array().unwrap() {
+            let related = r["path"].as_str().unwrap();
+            assert!(related.starts_with(folder), "{related} beside {path}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "{doc}");
+}
