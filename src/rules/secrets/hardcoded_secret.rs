@@ -8,15 +8,20 @@ declare_rule! {
     /// ## What it does
     /// Flags a value in the format of a known credential, anywhere in a scanned file
     /// (Dockerfiles, compose files, workflows, action metadata, `.env` files), whether or not the
-    /// file parses. About 70 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
-    /// `github_pat_`), GitLab, npm, PyPI, RubyGems, Docker Hub, AWS access keys and secret keys,
+    /// file parses. About 100 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
+    /// `github_pat_`), GitLab (personal, deploy, runner, trigger, CI/CD job, feed, incoming
+    /// mail, agent, OAuth application, SCIM, feature-flag tokens), npm, PyPI, RubyGems, Docker Hub, AWS access keys and secret keys,
     /// Google API keys and OAuth secrets, Azure storage keys, Alibaba, DigitalOcean, Heroku,
     /// Fly.io, Cloudflare, HashiCorp Vault and Terraform Cloud, Doppler, Pulumi, Databricks,
     /// Grafana, New Relic, Sentry, Dynatrace, Slack tokens and webhooks, Discord webhooks,
     /// Telegram bots, Stripe, Square, Shopify, Flutterwave, Shippo, Twilio, SendGrid, Mailgun,
     /// Mailchimp, OpenAI, Anthropic, Hugging Face, Perplexity, Notion, Linear, Postman, Airtable,
     /// Contentful, Mapbox, PlanetScale, Supabase, Sourcegraph, Prefect, Infracost, Readme,
-    /// Frame.io, Age keys, JSON Web Tokens, and PEM/OpenSSH private keys.
+    /// Frame.io, Age keys, Atlassian, Microsoft Entra ID client secrets, Twilio API keys, Adobe,
+    /// Clojars, Duffel, EasyPost, Meta access tokens, Harness, Octopus Deploy, 1Password secret
+    /// keys and service-account tokens, Scalingo, Typeform, Vault batch tokens, JFrog reference
+    /// tokens, Slack configuration tokens, New Relic browser keys, Dropbox, JSON Web Tokens, and
+    /// PEM/OpenSSH private keys. Each format's source is named beside it in `providers.rs`.
     ///
     /// With `--secrets-scope all` (or `secrets-scope = "all"` in the configuration) every other
     /// text file the walk finds is scanned for these formats too; binary, lock and minified files

@@ -555,6 +555,213 @@ pub static PROVIDERS: &[Provider] = &[
         r"\b(eyJ[A-Za-z0-9_-]{15,}\.eyJ[A-Za-z0-9_-]{15,}\.[A-Za-z0-9_-]{20,})",
         0,
         3.5,
+    ), // Source: Atlassian: API tokens.
+    p(
+        "Atlassian API token",
+        &["ATATT3"],
+        r"\b(ATATT3[A-Za-z0-9_\-=]{186})(?:[^A-Za-z0-9_\-=]|$)",
+        6,
+        3.0,
+    ),
+    // Source: Microsoft Entra ID: client secrets.
+    p(
+        "Azure AD client secret",
+        &["Q~"],
+        r"(?:^|[\\'\x22`\s>=:(,)])([A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34})(?:$|[\\'\x22`\s<),])",
+        3,
+        3.0,
+    ),
+    // Source: Twilio: API keys.
+    p(
+        "Twilio API key",
+        &["SK"],
+        r"\b(SK[0-9a-fA-F]{32})\b",
+        2,
+        3.0,
+    ),
+    // Source: Adobe Developer Console: OAuth client secrets.
+    p(
+        "Adobe client secret",
+        &["p8e-"],
+        r"\b(p8e-[A-Za-z0-9]{32})\b",
+        4,
+        3.0,
+    ),
+    // Source: Clojars: deploy tokens.
+    p(
+        "Clojars deploy token",
+        &["CLOJARS_"],
+        r"\b(CLOJARS_[a-z0-9]{60})\b",
+        8,
+        3.0,
+    ),
+    // Source: Duffel: access tokens.
+    p(
+        "Duffel API token",
+        &["duffel_test_", "duffel_live_"],
+        r"\b(duffel_(?:test|live)_[A-Za-z0-9_\-=]{43})(?:[^A-Za-z0-9_\-=]|$)",
+        12,
+        3.0,
+    ),
+    // Source: EasyPost: API keys.
+    p(
+        "EasyPost API key",
+        &["EZAK", "EZTK"],
+        r"\b(EZ[AT]K[A-Za-z0-9]{54})\b",
+        4,
+        3.0,
+    ),
+    // Source: Meta for Developers: access tokens.
+    p(
+        "Facebook access token",
+        &["EAAM", "EAAC"],
+        r"\b(EAA[MC][A-Za-z0-9]{100,})\b",
+        4,
+        3.0,
+    ),
+    // Source: Harness: API keys and tokens.
+    p(
+        "Harness personal access token",
+        &["pat."],
+        r"\b(pat\.[A-Za-z0-9]{22}\.[0-9a-f]{24}\.[A-Za-z0-9]{20})\b",
+        4,
+        3.0,
+    ),
+    // Source: Octopus Deploy: API keys.
+    p(
+        "Octopus Deploy API key",
+        &["API-"],
+        r"\b(API-[A-Z0-9]{26})\b",
+        4,
+        3.0,
+    ),
+    // Source: 1Password: Secret Key.
+    p(
+        "1Password secret key",
+        &["A3-"],
+        r"\b(A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b",
+        3,
+        3.0,
+    ),
+    // Source: 1Password: service accounts.
+    p(
+        "1Password service account token",
+        &["ops_eyJ"],
+        r"\b(ops_eyJ[A-Za-z0-9+/]{250,}={0,3})",
+        7,
+        3.0,
+    ),
+    // Source: Scalingo: API tokens.
+    p(
+        "Scalingo API token",
+        &["tk-us-"],
+        r"\b(tk-us-[A-Za-z0-9_\-]{48})(?:[^A-Za-z0-9_\-]|$)",
+        6,
+        3.0,
+    ),
+    // Source: Typeform: personal access tokens.
+    p(
+        "Typeform personal access token",
+        &["tfp_"],
+        r"\b(tfp_[A-Za-z0-9_\-.=]{59})(?:[^A-Za-z0-9_\-.=]|$)",
+        4,
+        3.0,
+    ),
+    // Source: HashiCorp Vault: token formats.
+    p(
+        "HashiCorp Vault batch token",
+        &["hvb."],
+        r"\b(hvb\.[A-Za-z0-9_\-]{138,300})",
+        4,
+        3.0,
+    ),
+    // Source: JFrog Platform: reference tokens.
+    p(
+        "JFrog reference token",
+        &["cmVmd"],
+        r"\b(cmVmd[A-Za-z0-9]{59})\b",
+        5,
+        3.0,
+    ),
+    // Source: GitLab: token overview.
+    p(
+        "GitLab CI/CD job token",
+        &["glcbt-"],
+        r"\b(glcbt-[0-9A-Za-z]{1,5}_[0-9A-Za-z_\-]{20})(?:[^0-9A-Za-z_\-]|$)",
+        6,
+        3.0,
+    ),
+    // Source: GitLab: token overview.
+    p(
+        "GitLab feature flag client token",
+        &["glffct-"],
+        r"\b(glffct-[0-9A-Za-z_\-]{20})(?:[^0-9A-Za-z_\-]|$)",
+        7,
+        3.0,
+    ),
+    // Source: GitLab: token overview.
+    p(
+        "GitLab feed token",
+        &["glft-"],
+        r"\b(glft-[0-9A-Za-z_\-]{20})(?:[^0-9A-Za-z_\-]|$)",
+        5,
+        3.0,
+    ),
+    // Source: GitLab: token overview.
+    p(
+        "GitLab incoming mail token",
+        &["glimt-"],
+        r"\b(glimt-[0-9A-Za-z_\-]{25})(?:[^0-9A-Za-z_\-]|$)",
+        6,
+        3.0,
+    ),
+    // Source: GitLab: token overview.
+    p(
+        "GitLab Kubernetes agent token",
+        &["glagent-"],
+        r"\b(glagent-[0-9A-Za-z_\-]{50})(?:[^0-9A-Za-z_\-]|$)",
+        8,
+        3.0,
+    ),
+    // Source: GitLab: token overview.
+    p(
+        "GitLab OAuth application secret",
+        &["gloas-"],
+        r"\b(gloas-[0-9A-Za-z_\-]{64})(?:[^0-9A-Za-z_\-]|$)",
+        6,
+        3.0,
+    ),
+    // Source: GitLab: token overview.
+    p(
+        "GitLab SCIM token",
+        &["glsoat-"],
+        r"\b(glsoat-[0-9A-Za-z_\-]{20})(?:[^0-9A-Za-z_\-]|$)",
+        7,
+        3.0,
+    ),
+    // Source: Slack: configuration tokens.
+    p(
+        "Slack configuration token",
+        &["xoxe.xox"],
+        r"\b(xoxe\.xox[bp]-[0-9]-[A-Z0-9]{163,166})\b",
+        9,
+        3.0,
+    ),
+    // Source: New Relic: API keys.
+    p(
+        "New Relic browser API token",
+        &["NRJS-"],
+        r"\b(NRJS-[a-f0-9]{19})\b",
+        5,
+        2.5,
+    ),
+    // Source: Dropbox: OAuth access tokens.
+    p(
+        "Dropbox short-lived access token",
+        &["sl."],
+        r"\b(sl\.[A-Za-z0-9\-=_]{135})(?:[^A-Za-z0-9\-=_]|$)",
+        3,
+        3.0,
     ),
 ];
 
@@ -644,6 +851,32 @@ pub static SAMPLES: &[(&str, &str)] = &[
     ("Infracost API key", "ico-{A:32}"),
     ("Readme API key", "rdme_{a:70}"),
     ("JSON Web Token", "eyJ{u:30}.eyJ{u:60}.{u:43}"),
+    ("Atlassian API token", "ATATT3{u:186}"),
+    ("Azure AD client secret", "{A:3}{d:1}Q~{A:34}"),
+    ("Twilio API key", "SK{h:32}"),
+    ("Adobe client secret", "p8e-{A:32}"),
+    ("Clojars deploy token", "CLOJARS_{a:60}"),
+    ("Duffel API token", "duffel_live_{u:43}"),
+    ("EasyPost API key", "EZAK{A:54}"),
+    ("Facebook access token", "EAAM{A:120}"),
+    ("Harness personal access token", "pat.{A:22}.{h:24}.{A:20}"),
+    ("Octopus Deploy API key", "API-{U:26}"),
+    ("1Password secret key", "A3-{U:6}-{U:11}-{U:5}-{U:5}-{U:5}"),
+    ("1Password service account token", "ops_eyJ{b:260}"),
+    ("Scalingo API token", "tk-us-{u:48}"),
+    ("Typeform personal access token", "tfp_{u:59}"),
+    ("HashiCorp Vault batch token", "hvb.{u:150}"),
+    ("JFrog reference token", "cmVmd{A:59}"),
+    ("GitLab CI/CD job token", "glcbt-{A:3}_{u:20}"),
+    ("GitLab feature flag client token", "glffct-{u:20}"),
+    ("GitLab feed token", "glft-{u:20}"),
+    ("GitLab incoming mail token", "glimt-{u:25}"),
+    ("GitLab Kubernetes agent token", "glagent-{u:50}"),
+    ("GitLab OAuth application secret", "gloas-{u:64}"),
+    ("GitLab SCIM token", "glsoat-{u:20}"),
+    ("Slack configuration token", "xoxe.xoxb-1-{U:164}"),
+    ("New Relic browser API token", "NRJS-{h:19}"),
+    ("Dropbox short-lived access token", "sl.{u:135}"),
 ];
 
 /// Expand a `SAMPLES` template with characters from `next` (a source of random numbers).
