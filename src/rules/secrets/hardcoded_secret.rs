@@ -21,7 +21,10 @@ declare_rule! {
     /// Clojars, Duffel, EasyPost, Meta access tokens, Harness, Octopus Deploy, 1Password secret
     /// keys and service-account tokens, Scalingo, Typeform, Vault batch tokens, JFrog reference
     /// tokens, Slack configuration tokens, New Relic browser keys, Dropbox, JSON Web Tokens, and
-    /// PEM/OpenSSH private keys. Each format's source is named beside it in `providers.rs`.
+    /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY. An encrypted key
+    /// (PKCS#8 `ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`, an OpenSSH key with a cipher,
+    /// PuTTY `Encryption:` other than `none`) is reported as a warning: it is only as safe as
+    /// its passphrase. Each format's source is named beside it in `providers.rs`.
     ///
     /// With `--secrets-scope all` (or `secrets-scope = "all"` in the configuration) every other
     /// text file the walk finds is scanned for these formats too; binary, lock and minified files
@@ -139,12 +142,98 @@ fn check(_doc: &Document, cx: &mut Context) {
             }
             cx.redact(Span::new(header.end(), header.end() + end), 0);
             let kind = m.get(1).map_or("PRIVATE KEY", |k| k.as_str());
-            cx.report(
+            report_key(
+                cx,
                 Span::new(header.start(), header.end()),
-                format!("Private key (`{kind}`) is committed: anyone who can read the repository holds it"),
-            )
-            .help("revoke and replace the key pair, then mount the key at run time (`RUN --mount=type=secret`, compose `secrets:`, `${{ secrets.NAME }}`)");
+                kind,
+                encrypted_pem(kind, body),
+            );
         }
+        // PuTTY keys: `PuTTY-User-Key-File-2: ssh-rsa`, then `Encryption:` and the private lines.
+        for m in putty_header().captures_iter(text) {
+            let header = m.get(0).expect("whole match");
+            let after = &text[header.end()..];
+            let window =
+                &after[..crate::source::floor_char_boundary(after, after.len().min(16 * 1024))];
+            let Some(private) = window.find("Private-Lines:") else {
+                continue;
+            };
+            let encryption = window
+                .lines()
+                .find_map(|l| l.trim_start().strip_prefix("Encryption:"))
+                .map_or("none", str::trim);
+            let body_end = window[private..]
+                .find("Private-MAC:")
+                .map_or(window.len(), |e| private + e);
+            cx.redact(Span::new(header.end(), header.end() + body_end), 0);
+            let algorithm = m.get(1).map_or("", |a| a.as_str());
+            report_key(
+                cx,
+                Span::new(header.start(), header.end()),
+                &format!("PuTTY {algorithm}"),
+                encryption != "none",
+            );
+        }
+    }
+}
+
+fn putty_header() -> &'static regex::Regex {
+    static HEADER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"PuTTY-User-Key-File-[23]: ([A-Za-z0-9@.\-]+)").expect("valid")
+    });
+    &HEADER
+}
+
+/// Whether a PEM or OpenSSH private key is encrypted: the header says so (PKCS#8
+/// `ENCRYPTED PRIVATE KEY`), the legacy `Proc-Type: 4,ENCRYPTED` line, or an OpenSSH key whose
+/// cipher is not `none`.
+fn encrypted_pem(kind: &str, body: &str) -> bool {
+    if kind.contains("ENCRYPTED") || body.contains("Proc-Type: 4,ENCRYPTED") {
+        return true;
+    }
+    if kind.starts_with("OPENSSH") {
+        use base64::Engine;
+        let b64: String = body
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+            .take(64)
+            .collect();
+        let usable = b64.len() / 4 * 4;
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&b64[..usable]) {
+            // `openssh-key-v1\0`, then the cipher name as a length-prefixed string.
+            let magic = b"openssh-key-v1\0";
+            if let Some(rest) = bytes.strip_prefix(magic)
+                && rest.len() >= 4
+            {
+                let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+                if let Some(cipher) = rest.get(4..4 + len) {
+                    return cipher != b"none";
+                }
+            }
+        }
+    }
+    false
+}
+
+/// A private key finding: an error, or a warning for an encrypted key (only as safe as its
+/// passphrase).
+fn report_key(cx: &mut Context, span: Span, kind: &str, encrypted: bool) {
+    let help = "revoke and replace the key pair, then mount the key at run time (`RUN --mount=type=secret`, compose `secrets:`, `${{ secrets.NAME }}`)";
+    if encrypted {
+        cx.report(
+            span,
+            format!("Encrypted private key (`{kind}`) is committed: it is only as safe as its passphrase"),
+        )
+        .level(crate::finding::Level::Warning)
+        .help(help);
+    } else {
+        cx.report(
+            span,
+            format!(
+                "Private key (`{kind}`) is committed: anyone who can read the repository holds it"
+            ),
+        )
+        .help(help);
     }
 }
 

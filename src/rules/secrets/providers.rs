@@ -945,7 +945,7 @@ impl Compiled {
     pub fn pem_header(&self) -> &Regex {
         self.pem_header.get_or_init(|| {
             Regex::new(
-                r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 )?PRIVATE KEY(?: BLOCK)?)-----",
+                r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 (?:ENCRYPTED )?)?PRIVATE KEY(?: BLOCK)?)-----",
             )
             .expect("valid")
         })
@@ -981,6 +981,8 @@ pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         }
     }
     keywords.push("-----BEGIN");
+    keyword_provider.push(usize::MAX);
+    keywords.push("PuTTY-User-Key-File-");
     keyword_provider.push(usize::MAX);
     Compiled {
         keywords: AhoCorasick::builder()
