@@ -8,7 +8,7 @@ declare_rule! {
     /// ## What it does
     /// Flags a value in the format of a known credential, anywhere in a scanned file
     /// (Dockerfiles, compose files, workflows, action metadata, `.env` files), whether or not the
-    /// file parses. About 100 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
+    /// file parses. About 115 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
     /// `github_pat_`), GitLab (personal, deploy, runner, trigger, CI/CD job, feed, incoming
     /// mail, agent, OAuth application, SCIM, feature-flag tokens), npm, PyPI, RubyGems, Docker Hub, AWS access keys and secret keys,
     /// Google API keys and OAuth secrets, Azure storage keys, Alibaba, DigitalOcean, Heroku,
@@ -19,12 +19,15 @@ declare_rule! {
     /// Contentful, Mapbox, PlanetScale, Supabase, Sourcegraph, Prefect, Infracost, Readme,
     /// Frame.io, Age keys, Atlassian, Microsoft Entra ID client secrets, Twilio API keys, Adobe,
     /// Clojars, Duffel, EasyPost, Meta access tokens, Harness, Octopus Deploy, 1Password secret
-    /// keys and service-account tokens, Scalingo, Typeform, Vault batch tokens, JFrog reference
-    /// tokens, Slack configuration tokens, New Relic browser keys, Dropbox, JSON Web Tokens, and
+    /// keys and service-account tokens, Scalingo, Typeform, JFrog reference
+    /// tokens, Slack configuration tokens, New Relic browser keys, Dropbox, Buildkite, CircleCI,
+    /// Figma, Groq, Replicate, xAI, Netlify, Render, Resend, Brevo, LangSmith, Tailscale,
+    /// Sentry organization tokens, SonarQube, Deno Deploy, OpenRouter, JSON Web Tokens, and
     /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY. An encrypted key
     /// (PKCS#8 `ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`, an OpenSSH key with a cipher,
     /// PuTTY `Encryption:` other than `none`) is reported as a warning: it is only as safe as
-    /// its passphrase. Each format's source is named beside it in `providers.rs`.
+    /// its passphrase. Each format's source is named beside it in `providers.rs`. A value two
+    /// formats would both match is reported once, by the first in the table.
     ///
     /// With `--secrets-scope all` (or `secrets-scope = "all"` in the configuration) every other
     /// text file the walk finds is scanned for these formats too; binary, lock and minified files
@@ -86,12 +89,20 @@ fn check(_doc: &Document, cx: &mut Context) {
             i => wanted[i] = true,
         }
     }
+    // One value, one finding: the first provider (in table order) that claims a span keeps it.
+    let mut claimed: Vec<(usize, usize)> = Vec::new();
     for (i, provider) in PROVIDERS.iter().enumerate() {
         if !wanted[i] {
             continue;
         }
         for caps in compiled.pattern(i).captures_iter(text) {
             let m = caps.get(1).expect("every provider pattern has group 1");
+            if claimed
+                .iter()
+                .any(|&(start, end)| start < m.end() && m.start() < end)
+            {
+                continue;
+            }
             let secret = Secret::new(m.as_str());
             let value = secret.expose();
             if KNOWN_EXAMPLES.contains(&value) {
@@ -107,6 +118,7 @@ fn check(_doc: &Document, cx: &mut Context) {
                 continue;
             }
             let span = Span::new(m.start(), m.end());
+            claimed.push((m.start(), m.end()));
             cx.redact(span, provider.visible);
             let shown = redacted(&value[..provider.visible]);
             let checked = if provider.checksummed {

@@ -667,14 +667,6 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
-    // Source: HashiCorp Vault: token formats.
-    p(
-        "HashiCorp Vault batch token",
-        &["hvb."],
-        r"\b(hvb\.[A-Za-z0-9_\-]{138,300})",
-        4,
-        3.0,
-    ),
     // Source: JFrog Platform: reference tokens.
     p(
         "JFrog reference token",
@@ -753,7 +745,7 @@ pub static PROVIDERS: &[Provider] = &[
         &["NRJS-"],
         r"\b(NRJS-[a-f0-9]{19})\b",
         5,
-        2.5,
+        2.0,
     ),
     // Source: Dropbox: OAuth access tokens.
     p(
@@ -761,6 +753,134 @@ pub static PROVIDERS: &[Provider] = &[
         &["sl."],
         r"\b(sl\.[A-Za-z0-9\-=_]{135})(?:[^A-Za-z0-9\-=_]|$)",
         3,
+        3.0,
+    ),
+    // Source: Buildkite: API access tokens.
+    p(
+        "Buildkite API access token",
+        &["bkua_"],
+        r"\b(bkua_[a-f0-9]{40})\b",
+        5,
+        3.0,
+    ),
+    // Source: CircleCI: API tokens.
+    p(
+        "CircleCI personal API token",
+        &["CCIPAT_"],
+        r"\b(CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40})\b",
+        7,
+        3.0,
+    ),
+    // Source: Figma: personal access tokens.
+    p(
+        "Figma personal access token",
+        &["figd_"],
+        r"\b(figd_[A-Za-z0-9_\-]{40})(?:[^A-Za-z0-9_\-]|$)",
+        5,
+        3.0,
+    ),
+    // Source: Groq: API keys.
+    p(
+        "Groq API key",
+        &["gsk_"],
+        r"\b(gsk_[A-Za-z0-9]{52})\b",
+        4,
+        3.0,
+    ),
+    // Source: Replicate: API tokens.
+    p(
+        "Replicate API token",
+        &["r8_"],
+        r"\b(r8_[A-Za-z0-9]{37})\b",
+        3,
+        3.0,
+    ),
+    // Source: xAI: API keys.
+    p(
+        "xAI API key",
+        &["xai-"],
+        r"\b(xai-[A-Za-z0-9]{80})\b",
+        4,
+        3.0,
+    ),
+    // Source: Netlify: access tokens.
+    p(
+        "Netlify personal access token",
+        &["nfp_"],
+        r"\b(nfp_[A-Za-z0-9]{36})\b",
+        4,
+        3.0,
+    ),
+    // Source: Render: API keys.
+    p(
+        "Render API key",
+        &["rnd_"],
+        r"\b(rnd_[A-Za-z0-9]{32})\b",
+        4,
+        3.0,
+    ),
+    // Source: Resend: API keys.
+    p(
+        "Resend API key",
+        &["re_"],
+        r"\b(re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24})\b",
+        3,
+        3.0,
+    ),
+    // Source: Brevo: API keys.
+    p(
+        "Brevo API key",
+        &["xkeysib-"],
+        r"\b(xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16})\b",
+        8,
+        3.0,
+    ),
+    // Source: LangSmith: API keys.
+    p(
+        "LangSmith API key",
+        &["lsv2_"],
+        r"\b(lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10})\b",
+        8,
+        3.0,
+    ),
+    // Source: Tailscale: auth and API keys.
+    p(
+        "Tailscale key",
+        &["tskey-"],
+        r"\b(tskey-(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{10,}-[A-Za-z0-9]{20,})\b",
+        11,
+        3.0,
+    ),
+    // Source: Sentry: organization auth tokens.
+    p(
+        "Sentry organization token",
+        &["sntrys_"],
+        r"\b(sntrys_eyJ[A-Za-z0-9+/=_]{50,})",
+        7,
+        3.0,
+    ),
+    // Source: SonarQube: user, project and global analysis tokens.
+    p(
+        "SonarQube token",
+        &["squ_", "sqp_", "sqa_"],
+        r"\b(sq[upa]_[a-f0-9]{40})\b",
+        4,
+        3.0,
+    ),
+    // Source: Deno Deploy: access tokens.
+    p(
+        "Deno Deploy token",
+        &["ddp_", "ddw_"],
+        r"\b(dd[pw]_[A-Za-z0-9]{36})\b",
+        4,
+        3.0,
+    ),
+    // Source: OpenRouter: API keys.
+    p(
+        "OpenRouter API key",
+        &["sk-or-v1-"],
+        r"\b(sk-or-v1-[a-f0-9]{64})\b",
+        9,
         3.0,
     ),
 ];
@@ -865,7 +985,6 @@ pub static SAMPLES: &[(&str, &str)] = &[
     ("1Password service account token", "ops_eyJ{b:260}"),
     ("Scalingo API token", "tk-us-{u:48}"),
     ("Typeform personal access token", "tfp_{u:59}"),
-    ("HashiCorp Vault batch token", "hvb.{u:150}"),
     ("JFrog reference token", "cmVmd{A:59}"),
     ("GitLab CI/CD job token", "glcbt-{A:3}_{u:20}"),
     ("GitLab feature flag client token", "glffct-{u:20}"),
@@ -877,6 +996,22 @@ pub static SAMPLES: &[(&str, &str)] = &[
     ("Slack configuration token", "xoxe.xoxb-1-{U:164}"),
     ("New Relic browser API token", "NRJS-{h:19}"),
     ("Dropbox short-lived access token", "sl.{u:135}"),
+    ("Buildkite API access token", "bkua_{h:40}"),
+    ("CircleCI personal API token", "CCIPAT_{A:22}_{h:40}"),
+    ("Figma personal access token", "figd_{u:40}"),
+    ("Groq API key", "gsk_{A:52}"),
+    ("Replicate API token", "r8_{A:37}"),
+    ("xAI API key", "xai-{A:80}"),
+    ("Netlify personal access token", "nfp_{A:36}"),
+    ("Render API key", "rnd_{A:32}"),
+    ("Resend API key", "re_{A:8}_{A:24}"),
+    ("Brevo API key", "xkeysib-{h:64}-{A:16}"),
+    ("LangSmith API key", "lsv2_pt_{h:32}_{h:10}"),
+    ("Tailscale key", "tskey-auth-{A:12}-{A:30}"),
+    ("Sentry organization token", "sntrys_eyJ{A:80}"),
+    ("SonarQube token", "squ_{h:40}"),
+    ("Deno Deploy token", "ddp_{A:36}"),
+    ("OpenRouter API key", "sk-or-v1-{h:64}"),
 ];
 
 /// Expand a `SAMPLES` template with characters from `next` (a source of random numbers).
