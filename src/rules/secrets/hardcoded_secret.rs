@@ -81,21 +81,57 @@ const HELP: &str = "revoke it at the provider (it stays in the history), then su
 fn check(_doc: &Document, cx: &mut Context) {
     let compiled = &*COMPILED;
     let text = cx.file.text.as_str();
-    let mut wanted = vec![false; PROVIDERS.len()];
+    // Where each provider's keywords occur: its pattern is only run around them, so a file
+    // full of common short keywords costs what its hits cost, not a pass per provider.
+    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); PROVIDERS.len()];
     let mut pem = false;
     for hit in compiled.keywords.find_overlapping_iter(text) {
         match compiled.keyword_provider[hit.pattern().as_usize()] {
             usize::MAX => pem = true,
-            i => wanted[i] = true,
+            i => hits[i].push(hit.start()),
         }
     }
     // One value, one finding: the first provider (in table order) that claims a span keeps it.
     let mut claimed: Vec<(usize, usize)> = Vec::new();
     for (i, provider) in PROVIDERS.iter().enumerate() {
-        if !wanted[i] {
+        if hits[i].is_empty() {
             continue;
         }
-        for caps in compiled.pattern(i).captures_iter(text) {
+        let mut matches: Vec<regex::Captures> = Vec::new();
+        let pattern = compiled.pattern(i);
+        for (from, to) in windows(text, &hits[i]) {
+            // Searched from `from` with the text before it as context (`\b`, `^` hold), up to
+            // `to`; a match that reaches `to` may go on, so it is read again without the end.
+            let mut at = from;
+            while let Some(caps) = pattern.captures_at(&text[..to], at) {
+                let whole = caps.get(0).expect("group 0");
+                let caps = if whole.end() == to && to < text.len() {
+                    match pattern.captures_at(text, whole.start()) {
+                        Some(longer) => longer,
+                        None => break,
+                    }
+                } else {
+                    caps
+                };
+                let end = caps.get(0).expect("group 0").end();
+                at = if end > at {
+                    end
+                } else {
+                    // An empty match: step over one character.
+                    text[at..]
+                        .chars()
+                        .next()
+                        .map_or(text.len(), |c| at + c.len_utf8())
+                };
+                matches.push(caps);
+                if at >= to {
+                    break;
+                }
+            }
+        }
+        matches.sort_by_key(|c| c.get(1).map_or(0, |m| m.start()));
+        matches.dedup_by_key(|c| c.get(1).map_or(0, |m| m.start()));
+        for caps in matches {
             let m = caps.get(1).expect("every provider pattern has group 1");
             if claimed
                 .iter()
@@ -187,6 +223,23 @@ fn check(_doc: &Document, cx: &mut Context) {
             );
         }
     }
+}
+
+/// Windows of the text around keyword positions, merged where they overlap: from a little
+/// before the keyword (patterns may start with context) to well after it (tokens are long).
+fn windows(text: &str, positions: &[usize]) -> Vec<(usize, usize)> {
+    const BEFORE: usize = 512;
+    const AFTER: usize = 4096;
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &at in positions {
+        let from = crate::source::floor_char_boundary(text, at.saturating_sub(BEFORE));
+        let to = crate::source::floor_char_boundary(text, (at + AFTER).min(text.len()));
+        match out.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => out.push((from, to)),
+        }
+    }
+    out
 }
 
 fn putty_header() -> &'static regex::Regex {

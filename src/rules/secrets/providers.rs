@@ -1120,7 +1120,10 @@ pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     keywords.push("PuTTY-User-Key-File-");
     keyword_provider.push(usize::MAX);
     Compiled {
+        // A full DFA: the keywords include short, common ones (`SK`, `re_`), which leave the
+        // searchers' byte prefilters nothing rare to skip to; the DFA reads each byte once.
         keywords: AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&keywords)
             .expect("keywords are valid"),
         keyword_provider,
