@@ -7,7 +7,7 @@ use crate::source::Span;
 declare_rule! {
     /// ## What it does
     /// Flags a long-lived secret used to publish to a registry that offers trusted publishing
-    /// (OIDC): the public PyPI, npm, crates.io, RubyGems and NuGet registries. The credential is
+    /// (OIDC): the public PyPI, npm, Rust (cargo), RubyGems and NuGet registries. The credential is
     /// a `secrets.*` reference (not `github.token`, `secrets.GITHUB_TOKEN` or a step output from
     /// an OIDC exchange) supplied as:
     /// - an action input: `pypa/gh-action-pypi-publish` `password`, `katyo/publish-crates`
@@ -29,7 +29,7 @@ declare_rule! {
     /// `dotnet nuget push`, `nuget push` (not `--dry-run`). Silent when another registry is
     /// targeted: a repository or registry URL (`--repository-url`, `-r`, `--registry`,
     /// `registry-url` of `actions/setup-node`, `gem push --host`, nuget `--source`) on GitHub
-    /// Packages (`*.pkg.github.com`) or matching the `private-registries` option, or `cargo
+    /// Packages or matching the `private-registries` option, or `cargo
     /// publish --registry|--index`; and npm publishes from a `self-hosted` runner, where npm
     /// refuses trusted publishing. `id-token: write` does not silence a finding: the long-lived
     /// token still exists. The finding points at the credential (the input key, the `env:` entry
