@@ -1046,7 +1046,8 @@ fn snippet(
         }
         // A long line (minified, a wall of tokens) is kept around the span only: memory and
         // output stay proportional to the findings, not to findings × line length.
-        let (shown, lead) = snippet_window(text, skip);
+        let (shown, lead) = crate::source::window(text, skip, SNIPPET_CHARS);
+        let (shown, lead) = (shown.into_owned(), lead as u32);
         if line == start.line && (skip > 0 || shown.len() != text.len()) {
             let (from, to) = underline;
             let from = from - skip as u32 + lead;
@@ -1065,25 +1066,6 @@ fn snippet(
 /// Characters of a snippet line kept at most, and how many of them before the span.
 const SNIPPET_CHARS: usize = 400;
 const SNIPPET_BEFORE: usize = 100;
-
-/// `line` from character `skip` on, at most `SNIPPET_CHARS` characters, with `…` where it is
-/// cut; and how many columns the leading `…` adds.
-fn snippet_window(line: &str, skip: usize) -> (String, u32) {
-    let count = line.chars().count();
-    if count <= SNIPPET_CHARS && skip == 0 {
-        return (line.to_string(), 0);
-    }
-    let skip = skip.min(count);
-    let mut shown = String::with_capacity(SNIPPET_CHARS + 8);
-    if skip > 0 {
-        shown.push('…');
-    }
-    shown.extend(line.chars().skip(skip).take(SNIPPET_CHARS));
-    if count > skip + SNIPPET_CHARS {
-        shown.push('…');
-    }
-    (shown, u32::from(skip > 0))
-}
 
 fn unreadable_finding(path: &str, reason: String, config: &Config) -> Finding {
     let at = LineCol { line: 1, column: 1 };

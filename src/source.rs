@@ -134,6 +134,26 @@ impl LineIndex {
     }
 }
 
+/// `line` from character `skip` on, at most `width` characters, with `…` where it is cut; and
+/// how many characters the leading `…` adds. Long lines (minified files, walls of tokens) are
+/// shown around what matters instead of whole.
+pub fn window(line: &str, skip: usize, width: usize) -> (std::borrow::Cow<'_, str>, usize) {
+    let count = line.chars().count();
+    if count <= width && skip == 0 {
+        return (std::borrow::Cow::Borrowed(line), 0);
+    }
+    let skip = skip.min(count);
+    let mut shown = String::with_capacity(width + 8);
+    if skip > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(skip).take(width));
+    if count > skip + width {
+        shown.push('…');
+    }
+    (std::borrow::Cow::Owned(shown), usize::from(skip > 0))
+}
+
 pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use super::RenderContext;
 use crate::finding::{Level, Report};
 use crate::sink::escape_controls as shown;
+use crate::source::window;
 
 struct Paint {
     on: bool,
@@ -41,25 +42,6 @@ impl Paint {
 /// Characters of a snippet line shown at most, and how many of them before the span.
 const WINDOW: usize = 160;
 const WINDOW_BEFORE: usize = 40;
-
-/// `line` from character `skip` on, at most `WINDOW` characters, with `…` where it is cut; and
-/// how many characters the leading `…` adds.
-fn window(line: &str, skip: usize) -> (std::borrow::Cow<'_, str>, usize) {
-    let count = line.chars().count();
-    if count <= WINDOW && skip == 0 {
-        return (std::borrow::Cow::Borrowed(line), 0);
-    }
-    let skip = skip.min(count);
-    let mut shown = String::new();
-    if skip > 0 {
-        shown.push('…');
-    }
-    shown.extend(line.chars().skip(skip).take(WINDOW));
-    if count > skip + WINDOW {
-        shown.push('…');
-    }
-    (std::borrow::Cow::Owned(shown), usize::from(skip > 0))
-}
 
 pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: cx.color };
@@ -107,7 +89,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
             let first_start = snippet.underline.0.saturating_sub(1) as usize;
             let skip = first_start.saturating_sub(WINDOW_BEFORE);
             for (i, line) in snippet.lines.iter().enumerate() {
-                let (line, offset) = window(line, skip);
+                let (line, offset) = window(line, skip, WINDOW);
                 let line = line.as_ref();
                 let number = snippet.first_line + i as u32;
                 writeln!(
@@ -252,18 +234,18 @@ fn plural(n: usize, word: &str) -> String {
 
 #[cfg(test)]
 mod window_tests {
-    use super::window;
+    use crate::source::window;
 
     #[test]
     fn long_lines_are_shown_around_the_span() {
-        assert_eq!(window("short line", 0).0, "short line");
+        assert_eq!(window("short line", 0, super::WINDOW).0, "short line");
         let long = "x".repeat(100) + &"y".repeat(300);
-        let (shown, offset) = window(&long, 60);
+        let (shown, offset) = window(&long, 60, super::WINDOW);
         assert_eq!(offset, 1);
         assert!(shown.starts_with('…') && shown.ends_with('…'));
         assert_eq!(shown.chars().count(), super::WINDOW + 2);
         let zs = "z".repeat(200);
-        let (shown, offset) = window(&zs, 0);
+        let (shown, offset) = window(&zs, 0, super::WINDOW);
         assert_eq!((offset, shown.chars().count()), (0, super::WINDOW + 1));
     }
 }
