@@ -180,24 +180,11 @@ fn analyse(
     let mut reports: Vec<(Span, String, bool, Option<Span>)> = Vec::new();
     match doc {
         Document::Workflow(_) | Document::Action(_) => {
-            let root = match doc {
-                Document::Workflow(root) | Document::Action(root) => root,
-                _ => unreachable!("matched above"),
-            };
-            let jobs: Vec<_> = match doc {
-                Document::Workflow(root) => crate::parse::workflow::jobs(root).collect(),
-                _ => Vec::new(),
-            };
-            for (job_id, step) in crate::rules::workflow::steps(doc) {
+            for (step, maps) in crate::rules::workflow::steps_with_env(doc) {
                 let Some(run) = step.get("run") else { continue };
                 let Some(script_text) = run.as_str() else {
                     continue;
                 };
-                let mut maps: Vec<&Node> = root.get("env").into_iter().collect();
-                if let Some(job) = jobs.iter().find(|j| Some(j.id.to_string()) == job_id) {
-                    maps.extend(job.get("env"));
-                }
-                maps.extend(step.get("env"));
                 let bound = secret_env(&maps);
                 let script = shell::parse(script_text, &|r| run.subspan(text, r));
                 let data = |word: &Word| workflow_data(word, &bound);

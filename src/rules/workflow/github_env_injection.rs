@@ -1,5 +1,5 @@
 use super::untrusted_checkout::line_offsets;
-use super::{PRIVILEGED_TRIGGERS, expressions, steps, tainted, trigger_names};
+use super::{PRIVILEGED_TRIGGERS, expressions, steps_with_env, tainted, trigger_names};
 use crate::parse::Document;
 use crate::parse::expr::find_all;
 use crate::parse::yaml::Node;
@@ -163,16 +163,8 @@ fn check(doc: &Document, cx: &mut Context) {
         .iter()
         .find(|t| PRIVILEGED_TRIGGERS.contains(&t.as_str()))
         .cloned();
-    let root = match doc {
-        Document::Workflow(root) | Document::Action(root) => Some(root),
-        _ => None,
-    };
-    let jobs: Vec<_> = match doc {
-        Document::Workflow(root) => crate::parse::workflow::jobs(root).collect(),
-        _ => Vec::new(),
-    };
     let mut reports = Vec::new();
-    for (job_id, step) in steps(doc) {
+    for (step, maps) in steps_with_env(doc) {
         // The script, and how it writes: a `run:` (shell) or a github-script `script:`.
         let script_step =
             crate::parse::workflow::action_name(step).as_deref() == Some("actions/github-script");
@@ -189,11 +181,6 @@ fn check(doc: &Document, cx: &mut Context) {
             .into_iter()
             .filter_map(|(span, e)| tainted(&e).into_iter().next().map(|(c, _)| (span, c)))
             .collect();
-        let mut maps: Vec<&Node> = root.and_then(|r| r.get("env")).into_iter().collect();
-        if let Some(job) = jobs.iter().find(|j| Some(j.id.to_string()) == job_id) {
-            maps.extend(job.get("env"));
-        }
-        maps.extend(step.get("env"));
         let env = tainted_env(&maps);
         let mut block_start = 0;
         for (offset, line) in line_offsets(script) {

@@ -130,6 +130,32 @@ pub fn tainted_by(
     }
 }
 
+/// Every step of a workflow or composite action with the `env:` maps it sees, outermost first:
+/// the workflow's (or action's), its job's, its own.
+pub fn steps_with_env(doc: &Document) -> Vec<(&Node, Vec<&Node>)> {
+    fn scopes(envs: [Option<&Node>; 3]) -> Vec<&Node> {
+        envs.into_iter().flatten().collect()
+    }
+    match doc {
+        Document::Workflow(root) => workflow::jobs(root)
+            .flat_map(|job| {
+                job.steps()
+                    .map(|step| {
+                        (
+                            step,
+                            scopes([root.get("env"), job.get("env"), step.get("env")]),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+        Document::Action(root) => workflow::action_steps(root)
+            .map(|step| (step, scopes([root.get("env"), None, step.get("env")])))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Every step of a workflow (with its job id) or of a composite action.
 pub fn steps(doc: &Document) -> Vec<(Option<String>, &Node)> {
     match doc {
