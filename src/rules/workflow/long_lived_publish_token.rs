@@ -190,7 +190,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 && let Some(entry) = input("api-token")
                 && entry.value.as_str().is_some_and(long_lived)
                 && steps[index + 1..].iter().any(|s| {
-                    publishes(s)
+                    publishes(s, &cx.file.text)
                         .iter()
                         .any(|(registry, ..)| *registry == Registry::RubyGems)
                 })
@@ -227,7 +227,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 for (registry, range) in written_credentials(script) {
                     let later = steps[index..]
                         .iter()
-                        .flat_map(|s| publishes_with_spans(s, &cx.file.text))
+                        .flat_map(|s| publishes(s, &cx.file.text))
                         .filter(|(r, cmd, _)| {
                             *r == registry
                                 && !targets_elsewhere(cmd, *r, &private)
@@ -246,7 +246,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 }
             }
             // Publish commands in `run:`.
-            for (registry, cmd, publish_span) in publishes_with_spans(step, &cx.file.text) {
+            for (registry, cmd, publish_span) in publishes(step, &cx.file.text) {
                 if registry == Registry::Npm && (self_hosted || npm_elsewhere) {
                     continue;
                 }
@@ -331,25 +331,15 @@ fn elsewhere(url: &str, private: &[String]) -> bool {
         })
 }
 
-/// Every publish command of a step's `run:`, with its registry.
-fn publishes(step: &Node) -> Vec<(Registry, Command, Span)> {
-    publishes_with_spans(step, "")
-}
-
-fn publishes_with_spans(step: &Node, source: &str) -> Vec<(Registry, Command, Span)> {
+/// Every publish command of a step's `run:`, with its registry and where it is written.
+fn publishes(step: &Node, source: &str) -> Vec<(Registry, Command, Span)> {
     let Some(run) = step.get("run") else {
         return Vec::new();
     };
     let Some(text) = run.as_str() else {
         return Vec::new();
     };
-    let script = shell::parse(text, &|r| {
-        if source.is_empty() {
-            run.span
-        } else {
-            run.subspan(source, r)
-        }
-    });
+    let script = shell::parse(text, &|r| run.subspan(source, r));
     script
         .commands
         .into_iter()
