@@ -136,21 +136,8 @@ fn is_shell(cmd: &Command) -> bool {
 }
 
 fn interactive_shell(cmd: &Command) -> bool {
-    is_shell(cmd)
-        && cmd
-            .args()
-            .iter()
-            .any(|w| w.text == "-i" || flag_cluster(&w.text, 'i'))
-}
-
-/// `-li`, `-ic`: a cluster of short flags holding `c`.
-fn flag_cluster(text: &str, c: char) -> bool {
-    text.strip_prefix('-').is_some_and(|f| {
-        !f.starts_with('-')
-            && f.len() > 1
-            && f.chars().all(|x| x.is_ascii_alphabetic())
-            && f.contains(c)
-    })
+    // `-i`, also inside a cluster (`-li`, `-ic`).
+    is_shell(cmd) && cmd.has_flag(&["-i"])
 }
 
 fn network_device(text: &str) -> bool {
