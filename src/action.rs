@@ -356,10 +356,15 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         color: ColorChoice::Never,
         online: flag(env, "online", false)?,
         registry_mirror: None,
-        api_url: value(env, "GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
+        api_url: api_url(env),
         token: input("token"),
         results_uri: None,
     })
+}
+
+/// The GitHub API the runner names (`GITHUB_API_URL`), or the public one.
+fn api_url(env: &dyn Fn(&str) -> Option<String>) -> String {
+    value(env, "GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into())
 }
 
 /// A variable's value, trimmed; `None` when unset or blank (the runner passes unset inputs as
@@ -481,22 +486,20 @@ fn change_base(
     repository: &str,
 ) -> Option<crate::changes::BaseTree> {
     let var = |name: &str| value(env, name);
+    let api = api_url(env);
     let listed = match change_to_compare(env) {
         Change::Whole(reason) => {
             crate::sink::notice(format!("only-new: {reason}; reporting every finding"));
             return None;
         }
         Change::PullRequest(number) => {
-            let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
             crate::github::pull_request_files(&api, token, repository, number)
         }
         Change::Range { base, head } => {
-            let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
             crate::github::compared_files(&api, token, repository, &base, &head)
                 .map(|files| (files, base))
         }
     };
-    let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
     let base = listed.and_then(|(files, base)| {
         // Files with a binary name cannot change a finding; the others are fetched.
         let wanted: Vec<&str> = files
@@ -533,7 +536,7 @@ fn upload_settings(
         repository: need("GITHUB_REPOSITORY")?,
         commit_sha: need("GITHUB_SHA")?,
         git_ref: need("GITHUB_REF")?,
-        api_url: var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
+        api_url: api_url(env),
         token,
         wait: Some((std::time::Duration::from_secs(5), 24)),
     }))
