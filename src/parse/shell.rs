@@ -102,6 +102,19 @@ pub fn flag_matches(arg: &str, flags: &[&str]) -> bool {
     })
 }
 
+/// Where `text` expands the shell variable `name`, as `${NAME}` or `$NAME` (not `$NAMED`).
+pub fn expansion_of(text: &str, name: &str) -> Option<std::ops::Range<usize>> {
+    for form in [format!("${{{name}}}"), format!("${name}")] {
+        for (at, m) in text.match_indices(&form) {
+            let after = &text[at + m.len()..];
+            if !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                return Some(at..at + m.len());
+            }
+        }
+    }
+    None
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Script {
     pub commands: Vec<Command>,

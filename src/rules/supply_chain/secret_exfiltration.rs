@@ -269,15 +269,7 @@ fn workflow_data(word: &Word, bound: &[(String, Data)]) -> Option<(Data, Span)> 
 
 /// Where `word` expands `$NAME` or `${NAME}`, if it does.
 fn expansion(word: &Word, name: &str) -> Option<Span> {
-    for form in [format!("${{{name}}}"), format!("${name}")] {
-        for (at, m) in word.raw.match_indices(&form) {
-            let after = &word.raw[at + m.len()..];
-            if !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-                return Some(sub_span(word, at, at + m.len()));
-            }
-        }
-    }
-    None
+    shell::expansion_of(&word.raw, name).map(|r| sub_span(word, r.start, r.end))
 }
 
 /// The part `from..to` of a word's raw text, when its span covers exactly that text.

@@ -119,17 +119,11 @@ fn tainted_env(maps: &[&Node]) -> Vec<(String, String)> {
 
 /// Whether `line` expands the shell variable `name` (`$NAME`, `${NAME}`, `$env:NAME`).
 fn expands(line: &str, name: &str) -> bool {
-    [
-        format!("${name}"),
-        format!("${{{name}}}"),
-        format!("$env:{name}"),
-    ]
-    .iter()
-    .any(|form| {
-        line.match_indices(form.as_str()).any(|(at, m)| {
+    let powershell = format!("$env:{name}");
+    crate::parse::shell::expansion_of(line, name).is_some()
+        || line.match_indices(&powershell).any(|(at, m)| {
             !line[at + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         })
-    })
 }
 
 /// `actions/github-script` calls that write the environment files.
