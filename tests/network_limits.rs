@@ -228,7 +228,7 @@ fn counting_listener() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
     (address, count)
 }
 
-fn scan_online(dir: &std::path::Path) -> Output {
+fn scan_online(dir: &std::path::Path, extra: &[&str]) -> Output {
     bin()
         .current_dir(dir)
         .env_clear()
@@ -241,6 +241,7 @@ fn scan_online(dir: &std::path::Path) -> Output {
             "--request-timeout",
             "5",
         ])
+        .args(extra)
         .output()
         .unwrap()
 }
@@ -257,7 +258,7 @@ fn online_checks_ask_only_public_registries_and_those_the_configuration_names() 
     );
 
     // A scanned file names the server: it is not contacted.
-    let out = scan_online(dir.path());
+    let out = scan_online(dir.path(), &[]);
     let report = String::from_utf8_lossy(&out.stdout);
     assert_eq!(connections.load(Ordering::SeqCst), 0, "{report}");
     assert!(
@@ -273,7 +274,7 @@ fn online_checks_ask_only_public_registries_and_those_the_configuration_names() 
         "portcullis.toml",
         &format!("[online]\nregistries = [\"{registry}\"]\n"),
     );
-    let out = scan_online(dir.path());
+    let out = scan_online(dir.path(), &[]);
     assert!(
         connections.load(Ordering::SeqCst) > 0,
         "{}",
@@ -283,20 +284,7 @@ fn online_checks_ask_only_public_registries_and_those_the_configuration_names() 
     // Under a policy, only the policy names registries.
     let before = connections.load(Ordering::SeqCst);
     write(dir.path(), "policy.toml", "fail-on = \"error\"\n");
-    let out = bin()
-        .current_dir(dir.path())
-        .env_clear()
-        .env("GITHUB_API_URL", "http://127.0.0.1:9")
-        .args([
-            "scan",
-            "--online",
-            "--format",
-            "json",
-            "--policy",
-            "policy.toml",
-        ])
-        .output()
-        .unwrap();
+    let out = scan_online(dir.path(), &["--policy", "policy.toml"]);
     assert_eq!(connections.load(Ordering::SeqCst), before);
     assert!(
         String::from_utf8_lossy(&out.stderr)
