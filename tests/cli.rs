@@ -900,18 +900,7 @@ fn files_named_alone_keep_the_context_of_their_folder() {
     );
 
     // In a git work tree an ignored, untracked `.env` is not used, as in a folder scan.
-    let git = |args: &[&str]| {
-        assert!(
-            std::process::Command::new("git")
-                .args(args)
-                .current_dir(root)
-                .output()
-                .unwrap()
-                .status
-                .success()
-        );
-    };
-    git(&["init", "-q"]);
+    common::git(root, &["init", "-q"]);
     write(root, ".gitignore", ".env\n");
     let folder = findings_of(root, &["svc"]);
     let named = findings_of(root, &["svc/compose.yaml", "svc/Dockerfile"]);

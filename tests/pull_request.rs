@@ -3,25 +3,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{bin, write};
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
+use common::{bin, git, write};
 
 /// `main` has an old unpinned image; the branch adds a privileged service, an edit to the
 /// Dockerfile, and an untracked workflow.

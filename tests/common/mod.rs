@@ -160,3 +160,20 @@ pub fn sarif_errors(sarif: &serde_json::Value) -> Vec<String> {
         .map(|e| format!("{e} at {}", e.instance_path))
         .collect()
 }
+
+/// Run git in `dir` with a fixed identity and no signing; the test fails if git does.
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
