@@ -226,6 +226,19 @@ pub fn discover(
     all_text: bool,
     gitignore: bool,
 ) -> (Vec<Discovered>, Vec<String>) {
+    discover_to_depth(roots, exclude, cwd, all_text, gitignore, None)
+}
+
+/// [`discover`], going at most `max_depth` folders down from each root (`Some(1)`: the root's
+/// own files).
+fn discover_to_depth(
+    roots: &[PathBuf],
+    exclude: &GlobSet,
+    cwd: &Path,
+    all_text: bool,
+    gitignore: bool,
+    max_depth: Option<usize>,
+) -> (Vec<Discovered>, Vec<String>) {
     let found = Mutex::new(Vec::new());
     let mut notes = Vec::new();
     // Folders of the files named as roots, with the sibling files that give them context.
@@ -293,6 +306,7 @@ pub fn discover(
             }
         }
         let walker = ignore::WalkBuilder::new(root)
+            .max_depth(max_depth)
             .hidden(false)
             .follow_links(false)
             .require_git(false)
@@ -321,7 +335,9 @@ pub fn discover(
         let mut found = found.lock().expect("no panics while held");
         for path in tracked {
             let rel = path.strip_prefix(root).unwrap_or(&path);
-            if rel.parent().is_some_and(|dir| dir.iter().any(skipped_dir)) {
+            if rel.parent().is_some_and(|dir| dir.iter().any(skipped_dir))
+                || max_depth.is_some_and(|depth| rel.components().count() > depth)
+            {
                 continue;
             }
             if let Some(file) = walk.candidate(&path) {
@@ -338,7 +354,9 @@ pub fn discover(
         let Ok(real_dir) = std::fs::canonicalize(&dir) else {
             continue;
         };
-        let (beside, _) = discover(&[dir], exclude, cwd, all_text, gitignore);
+        // Only the folder's own files: a file named alone must not cost a walk of the tree
+        // below it (a pre-commit hook at the top of a large repository).
+        let (beside, _) = discover_to_depth(&[dir], exclude, cwd, all_text, gitignore, Some(1));
         files.extend(beside.into_iter().filter(|file| {
             let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             names.iter().any(|n| n == name)
