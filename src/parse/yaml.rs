@@ -123,39 +123,139 @@ impl Node {
 
     /// The source span of `range` (byte offsets into this scalar's decoded text).
     ///
-    /// Exact when the decoded text appears verbatim in the source (plain or quoted scalars
-    /// without escapes, and any token on one line of a block scalar); otherwise the whole node.
+    /// One lookup; a caller mapping many ranges of the same scalar builds a [`Locator`] once.
     pub fn subspan(&self, source: &str, range: std::ops::Range<usize>) -> Span {
+        self.locator(source).span(range)
+    }
+
+    /// A map from this scalar's decoded text to its source, built once (linear in the scalar)
+    /// so that every later lookup is a binary search, never a search of the text.
+    ///
+    /// Exact for plain and quoted scalars written without escapes or line folding, and for
+    /// literal block scalars (each decoded line is its source line past the indentation);
+    /// for other scalars, a range is found by its text (the k-th occurrence in the decoded
+    /// text is the k-th in the source) and otherwise stands for the whole node.
+    pub fn locator<'n>(&'n self, source: &'n str) -> Locator<'n> {
         let Value::Scalar(scalar) = &self.value else {
-            return self.span;
+            return Locator {
+                node: self,
+                source,
+                kind: LocatorKind::Whole,
+            };
         };
         let raw = &source[self.span.range()];
         let value = scalar.text.as_str();
-        if range.end > value.len() {
-            return self.span;
-        }
         let inner = match scalar.style {
             Style::SingleQuoted | Style::DoubleQuoted if raw.len() >= 2 => &raw[1..raw.len() - 1],
             _ => raw,
         };
-        if inner == value {
-            let base = self.span.start as usize + (raw.len() - inner.len()).min(1);
-            return Span::new(base + range.start, base + range.end);
-        }
-        let needle = &value[range.clone()];
-        if needle.is_empty() {
-            return self.span;
-        }
-        // The k-th occurrence in the decoded text is the k-th in the source.
-        let k = value
-            .match_indices(needle)
-            .take_while(|(i, _)| *i < range.start)
-            .count();
-        match raw.match_indices(needle).nth(k) {
-            Some((at, _)) => self.span.sub(at, needle.len()),
-            None => self.span,
+        let kind = if inner == value {
+            LocatorKind::Verbatim(self.span.start as usize + (raw.len() - inner.len()).min(1))
+        } else if scalar.style == Style::Literal {
+            literal_lines(raw, value, self.span.start as usize)
+                .map_or(LocatorKind::Search, LocatorKind::Lines)
+        } else {
+            LocatorKind::Search
+        };
+        Locator {
+            node: self,
+            source,
+            kind,
         }
     }
+}
+
+/// Maps byte ranges of a scalar's decoded text to source spans; see [`Node::locator`].
+pub struct Locator<'n> {
+    node: &'n Node,
+    source: &'n str,
+    kind: LocatorKind,
+}
+
+enum LocatorKind {
+    /// Not a scalar: every range is the whole node.
+    Whole,
+    /// The decoded text is written verbatim from this source offset.
+    Verbatim(usize),
+    /// Decoded line starts and the source offsets they were read from, in order.
+    Lines(Vec<(usize, usize)>),
+    Search,
+}
+
+impl Locator<'_> {
+    pub fn span(&self, range: std::ops::Range<usize>) -> Span {
+        let node = self.node;
+        let Some(scalar) = node.as_scalar() else {
+            return node.span;
+        };
+        let value = scalar.text.as_str();
+        if range.end > value.len() || range.start > range.end {
+            return node.span;
+        }
+        match &self.kind {
+            LocatorKind::Whole => node.span,
+            LocatorKind::Verbatim(base) => Span::new(base + range.start, base + range.end),
+            LocatorKind::Lines(lines) => {
+                let at = |offset: usize| {
+                    let i = lines.partition_point(|&(decoded, _)| decoded <= offset) - 1;
+                    lines[i].1 + (offset - lines[i].0)
+                };
+                Span::new(at(range.start), at(range.end))
+            }
+            LocatorKind::Search => {
+                let raw = &self.source[node.span.range()];
+                let needle = &value[range.clone()];
+                if needle.is_empty() {
+                    return node.span;
+                }
+                // The k-th occurrence in the decoded text is the k-th in the source.
+                let k = value
+                    .match_indices(needle)
+                    .take_while(|(i, _)| *i < range.start)
+                    .count();
+                match raw.match_indices(needle).nth(k) {
+                    Some((at, _)) => node.span.sub(at, needle.len()),
+                    None => node.span,
+                }
+            }
+        }
+    }
+}
+
+/// The line map of a literal block scalar whose source is `raw` (from its first content, or
+/// from the `|` header when a span includes it) and whose decoded text is `value`: each decoded
+/// line must be its source line with only indentation before it, or the map is refused
+/// (`None`) and lookups fall back to searching.
+fn literal_lines(raw: &str, value: &str, base: usize) -> Option<Vec<(usize, usize)>> {
+    let body_start = if raw.starts_with('|') {
+        raw.find('\n')? + 1
+    } else {
+        0
+    };
+    let mut source_lines = raw[body_start..].split_inclusive('\n');
+    let mut offset = body_start;
+    let mut decoded = 0;
+    let mut lines = Vec::new();
+    for line in value.split_inclusive('\n') {
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        // Lines shorter than the indentation decode to empty lines; every source line is one
+        // decoded line (line breaks are kept in literal scalars).
+        let source_line = source_lines.next()?;
+        let source_content = source_line.strip_suffix('\n').unwrap_or(source_line);
+        let source_content = source_content.strip_suffix('\r').unwrap_or(source_content);
+        let indent = source_content.len().checked_sub(content.len())?;
+        if !source_content.ends_with(content) || source_content[..indent].bytes().any(|b| b != b' ')
+        {
+            return None;
+        }
+        lines.push((decoded, base + offset + indent));
+        offset += source_line.len();
+        decoded += line.len();
+    }
+    if lines.is_empty() {
+        lines.push((0, base + body_start));
+    }
+    Some(lines)
 }
 
 impl Scalar {
@@ -781,6 +881,41 @@ mod tests {
         let start = value.find("${{").unwrap();
         let span = run.subspan(text, start..value.len() - 1);
         assert_eq!(&text[span.range()], "${{ github.head_ref }}");
+    }
+
+    #[test]
+    fn a_locator_maps_every_line_of_a_literal_block_without_searching() {
+        let text = "run: | # build\r\n  make\r\n\r\n    make  install\r\n  make\r\nnext: 1\r\n";
+        let root = parse(text).unwrap().unwrap();
+        let run = root.get("run").unwrap();
+        let value = run.as_str().unwrap();
+        assert_eq!(value, "make\n\n  make  install\nmake\n");
+        let locator = run.locator(text);
+        // Every occurrence of `make`, the repeated ones included, lands on its own source line.
+        let found: Vec<&str> = value
+            .match_indices("make")
+            .map(|(at, m)| &text[locator.span(at..at + m.len()).range()])
+            .collect();
+        assert_eq!(found, ["make"; 3]);
+        let third = value.match_indices("make").nth(2).unwrap().0;
+        assert_eq!(
+            locator.span(third..third + 4).start as usize,
+            text.rfind("  make").unwrap() + 2
+        );
+        // A range over two lines covers the source between them, indentation included.
+        let install = value.find("install").unwrap();
+        let span = locator.span(install..third + 4);
+        assert_eq!(&text[span.range()], "install\r\n  make");
+    }
+
+    #[test]
+    fn a_folded_scalar_is_located_by_its_text() {
+        let text = "run: >\n  echo one\n  echo two\n";
+        let root = parse(text).unwrap().unwrap();
+        let run = root.get("run").unwrap();
+        let value = run.as_str().unwrap();
+        let two = value.find("two").unwrap();
+        assert_eq!(&text[run.subspan(text, two..two + 3).range()], "two");
     }
 
     #[test]

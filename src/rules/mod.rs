@@ -21,6 +21,7 @@ use std::path::Path;
 use crate::finding::Level;
 use crate::parse::Document;
 use crate::parse::env::EnvFile;
+use crate::parse::shell::Script;
 use crate::source::{FileKind, SourceFile, Span};
 
 pub type CheckFn = fn(&Document, &mut Context);
@@ -358,6 +359,9 @@ pub struct Context<'a> {
     pub(crate) drafts: Vec<Draft>,
     pub(crate) redactions: Vec<Redaction>,
     pub(crate) not_checked: Vec<(Span, String)>,
+    /// Workflow `run:` scripts by the source offset of their value: parsed once per file,
+    /// whichever rules ask.
+    run_scripts: std::cell::RefCell<HashMap<u32, std::rc::Rc<Script>>>,
 }
 
 impl<'a> Context<'a> {
@@ -370,7 +374,25 @@ impl<'a> Context<'a> {
             drafts: Vec::new(),
             redactions: Vec::new(),
             not_checked: Vec::new(),
+            run_scripts: Default::default(),
         }
+    }
+
+    /// The shell script of a workflow or action `run:` value, with spans into the YAML scalar;
+    /// parsed on first request, shared by every rule after.
+    pub fn run_script(&self, run: &crate::parse::yaml::Node) -> std::rc::Rc<Script> {
+        if let Some(script) = self.run_scripts.borrow().get(&run.span.start) {
+            return script.clone();
+        }
+        let locator = run.locator(&self.file.text);
+        let script = std::rc::Rc::new(crate::parse::shell::parse(
+            run.as_str().unwrap_or(""),
+            &|r| locator.span(r),
+        ));
+        self.run_scripts
+            .borrow_mut()
+            .insert(run.span.start, script.clone());
+        script
     }
 
     pub(crate) fn set_rule(&mut self, rule: &'static Rule) {

@@ -38,7 +38,7 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let scripts = crate::rules::supply_chain::scripts(doc, &cx.file.text);
+    let scripts = crate::rules::supply_chain::scripts(doc, cx);
     let mut reports = Vec::new();
     for cmd in crate::rules::supply_chain::commands(&scripts) {
         if cmd.program() != Some("chmod") {

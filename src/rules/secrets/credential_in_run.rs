@@ -61,7 +61,7 @@ fn flag_value<'a>(cmd: &'a Command, flags: &[&str]) -> Option<(&'a Word, String)
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let scripts = crate::rules::supply_chain::scripts(doc, &cx.file.text);
+    let scripts = crate::rules::supply_chain::scripts(doc, cx);
     let mut reports: Vec<(Span, String)> = Vec::new();
     for script in &scripts {
         for cmd in &script.commands {

@@ -72,7 +72,7 @@ const FLAGS: &[(&[&str], &[&str])] = &[
 ];
 
 fn check(doc: &Document, cx: &mut Context) {
-    let scripts = super::scripts(doc, &cx.file.text);
+    let scripts = super::scripts(doc, cx);
     for cmd in super::commands(&scripts) {
         let Some(program) = cmd.program() else {
             continue;

@@ -50,7 +50,7 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    for script in super::scripts(doc, &cx.file.text) {
+    for script in super::scripts(doc, cx) {
         {
             for (download, runner) in remote_executions(&script) {
                 let d = &script.commands[download];

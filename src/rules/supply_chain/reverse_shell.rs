@@ -1,5 +1,3 @@
-use std::borrow::Cow;
-
 use crate::parse::Document;
 use crate::parse::dockerfile::exec_form;
 use crate::parse::shell::{self, Command, Script};
@@ -76,7 +74,7 @@ const HELP: &str = "remove it: no build or workflow needs a shell wired to a soc
 const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ash", "ksh", "mksh"];
 
 fn check(doc: &Document, cx: &mut Context) {
-    let mut scripts = super::scripts(doc, &cx.file.text);
+    let mut scripts = super::scripts(doc, cx);
     if let Document::Dockerfile(file) = doc {
         // CMD, ENTRYPOINT and HEALTHCHECK run at container start: their shell form (or an
         // exec-form `sh -c`) is checked like a RUN.
@@ -104,14 +102,17 @@ fn check(doc: &Document, cx: &mut Context) {
                         .filter(|_| quoted.len() == items[2].len() + 2)
                         .map(|at| from + at + 1);
                     let whole = rest.span(from..text.len());
-                    scripts.push(Cow::Owned(shell::parse(&items[2], &|r| match inner {
-                        Some(at) => rest.span(at + r.start..at + r.end),
-                        None => whole,
-                    })));
+                    scripts.push(super::ScriptRef::Owned(shell::parse(
+                        &items[2],
+                        &|r| match inner {
+                            Some(at) => rest.span(at + r.start..at + r.end),
+                            None => whole,
+                        },
+                    )));
                 }
                 continue;
             }
-            scripts.push(Cow::Owned(shell::parse(body, &|r| {
+            scripts.push(super::ScriptRef::Owned(shell::parse(body, &|r| {
                 rest.span(from + r.start..from + r.end)
             })));
         }

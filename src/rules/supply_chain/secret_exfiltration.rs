@@ -149,8 +149,8 @@ enum Destination {
 
 /// Where this rule reports the whole secrets context sent somewhere: `overprovisioned-secrets`
 /// leaves those expressions to it (the stronger finding wins).
-pub fn sent_everything(doc: &Document, text: &str) -> Vec<Span> {
-    analyse(doc, text, &[])
+pub fn sent_everything(doc: &Document, cx: &Context) -> Vec<Span> {
+    analyse(doc, cx, &[])
         .into_iter()
         .map(|(span, ..)| span)
         .collect()
@@ -158,7 +158,7 @@ pub fn sent_everything(doc: &Document, text: &str) -> Vec<Span> {
 
 fn check(doc: &Document, cx: &mut Context) {
     let allow = cx.option("allow").to_vec();
-    let reports = analyse(doc, &cx.file.text, &allow);
+    let reports = analyse(doc, cx, &allow);
     for (span, message, error, destination) in reports {
         let draft = cx.report(span, message);
         draft.help(HELP);
@@ -174,7 +174,7 @@ fn check(doc: &Document, cx: &mut Context) {
 /// The findings: (secret data, message, error, destination).
 fn analyse(
     doc: &Document,
-    text: &str,
+    cx: &Context,
     allow: &[String],
 ) -> Vec<(Span, String, bool, Option<Span>)> {
     let mut reports: Vec<(Span, String, bool, Option<Span>)> = Vec::new();
@@ -182,11 +182,11 @@ fn analyse(
         Document::Workflow(_) | Document::Action(_) => {
             for (step, maps) in crate::rules::workflow::steps_with_env(doc) {
                 let Some(run) = step.get("run") else { continue };
-                let Some(script_text) = run.as_str() else {
+                if run.as_str().is_none() {
                     continue;
-                };
+                }
                 let bound = secret_env(&maps);
-                let script = shell::parse(script_text, &|r| run.subspan(text, r));
+                let script = cx.run_script(run);
                 let data = |word: &Word| workflow_data(word, &bound);
                 inspect(&script, &data, allow, &mut reports);
             }

@@ -88,7 +88,7 @@ fn check(doc: &Document, cx: &mut Context) {
     for (span, message) in env_reports {
         cx.report(span, message).help(HELP);
     }
-    let scripts = super::scripts(doc, &cx.file.text);
+    let scripts = super::scripts(doc, cx);
     for cmd in super::commands(&scripts) {
         let exported = cmd.program().is_some_and(|p| matches!(p, "export" | "env"));
         let assignments = cmd

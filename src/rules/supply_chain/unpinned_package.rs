@@ -52,7 +52,7 @@ declare_rule! {
 }
 
 fn check(doc: &Document, cx: &mut Context) {
-    let scripts = super::scripts(doc, &cx.file.text);
+    let scripts = super::scripts(doc, cx);
     let mut reports = Vec::new();
     // One finding per install command, at its first unpinned package, naming them all: a
     // command is one decision to pin, however many packages it lists.

@@ -190,7 +190,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 && let Some(entry) = input("api-token")
                 && entry.value.as_str().is_some_and(long_lived)
                 && steps[index + 1..].iter().any(|s| {
-                    publishes(s, &cx.file.text)
+                    publishes(s, cx)
                         .iter()
                         .any(|(registry, ..)| *registry == Registry::RubyGems)
                 })
@@ -227,7 +227,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 for (registry, range) in written_credentials(script) {
                     let later = steps[index..]
                         .iter()
-                        .flat_map(|s| publishes(s, &cx.file.text))
+                        .flat_map(|s| publishes(s, cx))
                         .filter(|(r, cmd, _)| {
                             *r == registry
                                 && !targets_elsewhere(cmd, *r, &private)
@@ -246,7 +246,7 @@ fn check(doc: &Document, cx: &mut Context) {
                 }
             }
             // Publish commands in `run:`.
-            for (registry, cmd, publish_span) in publishes(step, &cx.file.text) {
+            for (registry, cmd, publish_span) in publishes(step, cx) {
                 if registry == Registry::Npm && (self_hosted || npm_elsewhere) {
                     continue;
                 }
@@ -332,23 +332,22 @@ fn elsewhere(url: &str, private: &[String]) -> bool {
 }
 
 /// Every publish command of a step's `run:`, with its registry and where it is written.
-fn publishes(step: &Node, source: &str) -> Vec<(Registry, Command, Span)> {
+fn publishes(step: &Node, cx: &Context) -> Vec<(Registry, Command, Span)> {
     let Some(run) = step.get("run") else {
         return Vec::new();
     };
-    let Some(text) = run.as_str() else {
+    if run.as_str().is_none() {
         return Vec::new();
-    };
-    let script = shell::parse(text, &|r| run.subspan(source, r));
-    script
+    }
+    cx.run_script(run)
         .commands
-        .into_iter()
+        .iter()
         .filter_map(|cmd| {
-            let registry = publish_registry(&cmd)?;
+            let registry = publish_registry(cmd)?;
             let span = cmd.words.first().map_or(run.span, |w| {
                 cmd.words.last().map_or(w.span, |l| w.span.to(l.span))
             });
-            Some((registry, cmd, span))
+            Some((registry, cmd.clone(), span))
         })
         .collect()
 }

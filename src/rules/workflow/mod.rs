@@ -191,13 +191,10 @@ pub fn expressions(node: &Node, source: &str) -> Vec<(Span, Expr)> {
     let Some(text) = node.as_scalar().map(|s| s.text.as_str()) else {
         return Vec::new();
     };
+    let locator = node.locator(source);
     find_all(text)
         .into_iter()
-        .filter_map(|e| {
-            e.expr
-                .ok()
-                .map(|x| (node.subspan(source, e.range.clone()), x))
-        })
+        .filter_map(|e| e.expr.ok().map(|x| (locator.span(e.range.clone()), x)))
         .collect()
 }
 

@@ -69,7 +69,7 @@ fn check(doc: &Document, cx: &mut Context) {
         });
         if let Some(what) = bad {
             let sent = sent.get_or_insert_with(|| {
-                crate::rules::supply_chain::secret_exfiltration::sent_everything(doc, &cx.file.text)
+                crate::rules::supply_chain::secret_exfiltration::sent_everything(doc, cx)
             });
             if sent
                 .iter()
