@@ -63,6 +63,43 @@ pub fn fingerprint(
 /// hash over the next 100 non-blank UTF-16 units from the start of each line, with a count
 /// suffix for repeated values, as GitHub's upload action computes it when none is given.
 pub fn line_hashes(text: &str) -> Vec<String> {
+    let raw = raw_line_hashes(text);
+    let mut counts: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    raw.iter()
+        .map(|hash| {
+            let n = counts.entry(*hash).or_insert(0);
+            *n += 1;
+            format!("{hash:x}:{n}")
+        })
+        .collect()
+}
+
+/// The `primaryLocationLineHash` of the given lines (1-based) only: the rolling hash runs over
+/// the whole text, but only the wanted lines' values are counted and formatted.
+pub fn line_hashes_of(text: &str, wanted: &[u32]) -> std::collections::HashMap<u32, String> {
+    use std::collections::{HashMap, HashSet};
+    let raw = raw_line_hashes(text);
+    let wanted: HashSet<u32> = wanted.iter().copied().collect();
+    let mut counts: HashMap<u64, usize> = wanted
+        .iter()
+        .filter_map(|line| raw.get(*line as usize - 1).map(|hash| (*hash, 0)))
+        .collect();
+    let mut out = HashMap::with_capacity(wanted.len());
+    for (index, hash) in raw.iter().enumerate() {
+        // Only the hashes of wanted lines are counted: a line's suffix is how many lines up to
+        // it share its hash.
+        let Some(n) = counts.get_mut(hash) else { continue };
+        *n += 1;
+        let line = index as u32 + 1;
+        if wanted.contains(&line) {
+            out.insert(line, format!("{hash:x}:{n}"));
+        }
+    }
+    out
+}
+
+/// The rolling hash value of every line, without the count suffix.
+fn raw_line_hashes(text: &str) -> Vec<u64> {
     const BLOCK: usize = 100;
     const MOD: u64 = 37;
     const EOF: u16 = 0xFFFF;
@@ -75,16 +112,13 @@ pub fn line_hashes(text: &str) -> Vec<String> {
     let mut line_number = 0;
     let mut line_start = true;
     let mut prev_cr = false;
-    let mut counts: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<u64> = Vec::new();
 
-    let mut emit = |hash: u64, line: usize, out: &mut Vec<String>| {
-        let n = counts.entry(hash).or_insert(0);
-        *n += 1;
+    let emit = |hash: u64, line: usize, out: &mut Vec<u64>| {
         if out.len() < line {
-            out.resize(line, String::new());
+            out.resize(line, 0);
         }
-        out[line - 1] = format!("{hash:x}:{n}");
+        out[line - 1] = hash;
     };
 
     let mut process = |c: u16,
@@ -92,7 +126,7 @@ pub fn line_hashes(text: &str) -> Vec<String> {
                        index: &mut usize,
                        window: &mut [u16; BLOCK],
                        line_numbers: &mut [usize; BLOCK],
-                       out: &mut Vec<String>| {
+                       out: &mut Vec<u64>| {
         let mut c = c;
         if c == b' ' as u16 || c == b'\t' as u16 || (prev_cr && c == b'\n' as u16) {
             prev_cr = false;
@@ -179,6 +213,10 @@ mod tests {
     #[test]
     fn line_hashes_ignore_blanks_and_count_repeats() {
         let a = line_hashes("x = 1\ny\nx = 1\n");
+        let wanted = line_hashes_of("x = 1\ny\nx = 1\n", &[3, 2]);
+        assert_eq!(wanted.len(), 2);
+        assert_eq!(wanted[&2], a[1]);
+        assert_eq!(wanted[&3], a[2]);
         let b = line_hashes("x=1\n  y\nx =1\n");
         assert_eq!(a, b);
         assert_eq!(a.len(), 4);

@@ -863,7 +863,11 @@ fn resolve(
         return Vec::new();
     }
     let masked = fingerprint::mask(&source.text, redactions);
-    let hashes = fingerprint::line_hashes(&masked);
+    let lines: Vec<u32> = drafts
+        .iter()
+        .map(|d| source.line_col(d.span.start as usize).line)
+        .collect();
+    let hashes = fingerprint::line_hashes_of(&masked, &lines);
     let redactions = &Overlaps::new(redactions);
     // Each line masked once, however many findings it holds.
     let mut masked_lines: HashMap<u32, String> = HashMap::new();
@@ -930,10 +934,7 @@ fn resolve(
             related,
             snippet,
             fingerprint: fp,
-            line_hash: hashes
-                .get(start.line as usize - 1)
-                .cloned()
-                .unwrap_or_default(),
+            line_hash: hashes.get(&start.line).cloned().unwrap_or_default(),
             fix: draft.fix.map(|(description, edits)| Fix {
                 description,
                 replacements: edits

@@ -66,17 +66,23 @@ const ATTACKER_CONTROLLED: &[&str] = &[
 ];
 
 fn segments_match(pattern: &str, path: &str) -> bool {
-    let p: Vec<&str> = pattern.split('.').collect();
-    let s: Vec<&str> = path.split('.').collect();
     // `client_payload.*` covers everything below it.
     let open_ended = pattern.ends_with(".*") && pattern.starts_with("github.event.client_payload");
-    if open_ended {
-        return s.len() >= p.len() && p.iter().zip(&s).all(|(a, b)| *a == "*" || a == b);
+    let mut p = pattern.split('.');
+    let mut s = path.split('.');
+    loop {
+        match (p.next(), s.next()) {
+            (None, None) => return true,
+            (None, Some(_)) => return open_ended,
+            (Some(_), None) => return false,
+            (Some(a), Some(b)) => {
+                let wild = a == "*" || (!open_ended && b == "*");
+                if !wild && a != b {
+                    return false;
+                }
+            }
+        }
     }
-    p.len() == s.len()
-        && p.iter()
-            .zip(&s)
-            .all(|(a, b)| *a == "*" || *b == "*" || a == b)
 }
 
 /// Is the value at `path` chosen by an outsider? Also true for an object that contains such a
@@ -85,7 +91,12 @@ fn segments_match(pattern: &str, path: &str) -> bool {
 pub fn attacker_controlled(path: &str) -> bool {
     ATTACKER_CONTROLLED
         .iter()
-        .any(|pattern| segments_match(pattern, path) || pattern.starts_with(&format!("{path}.")))
+        .any(|pattern| {
+            segments_match(pattern, path)
+                || pattern
+                    .strip_prefix(path)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
         && !path.starts_with("github.event.inputs")
 }
 
