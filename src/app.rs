@@ -319,27 +319,50 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         crate::sink::warning(report::sarif::limit_message(left_out));
     }
     // What is shown: findings at or above `--min-level`. SARIF and the gate keep every one.
-    let view_storage;
-    let view = if args.min_level == crate::finding::Level::Note || args.format == Format::Sarif {
-        &report
-    } else {
-        let mut view = report.clone();
-        view.findings.retain(|f| f.level >= args.min_level);
-        view.below_min_level = report.findings.len() - view.findings.len();
-        view_storage = view;
-        &view_storage
-    };
+    // Those below are set aside while the report is written, then put back in their places
+    // (no copy of the report is made).
+    let filtered = args.min_level != crate::finding::Level::Note && args.format != Format::Sarif;
+    let mut shown_at: Vec<bool> = Vec::new();
+    let mut set_aside = Vec::new();
+    if filtered {
+        shown_at = report
+            .findings
+            .iter()
+            .map(|f| f.level >= args.min_level)
+            .collect();
+        let (shown, below): (Vec<_>, Vec<_>) = std::mem::take(&mut report.findings)
+            .into_iter()
+            .partition(|f| f.level >= args.min_level);
+        report.findings = shown;
+        report.below_min_level = below.len();
+        set_aside = below;
+    }
     let written = match &args.output {
-        Some(path) => render_to_file(args.format, view, &cx, path),
+        Some(path) => render_to_file(args.format, &report, &cx, path),
         None => {
             let mut out = if args.format == Format::Github {
                 Output::stdout_commands()
             } else {
                 Output::stdout()
             };
-            report::render(args.format, view, &cx, &mut out).and_then(|_| out.finish())
+            report::render(args.format, &report, &cx, &mut out).and_then(|_| out.finish())
         }
     };
+    if filtered {
+        let mut shown = std::mem::take(&mut report.findings).into_iter();
+        let mut below = set_aside.into_iter();
+        report.findings = shown_at
+            .into_iter()
+            .filter_map(|was_shown| {
+                if was_shown {
+                    shown.next()
+                } else {
+                    below.next()
+                }
+            })
+            .collect();
+        report.below_min_level = 0;
+    }
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {

@@ -88,7 +88,9 @@ pub fn line_hashes_of(text: &str, wanted: &[u32]) -> std::collections::HashMap<u
     for (index, hash) in raw.iter().enumerate() {
         // Only the hashes of wanted lines are counted: a line's suffix is how many lines up to
         // it share its hash.
-        let Some(n) = counts.get_mut(hash) else { continue };
+        let Some(n) = counts.get_mut(hash) else {
+            continue;
+        };
         *n += 1;
         let line = index as u32 + 1;
         if wanted.contains(&line) {

@@ -185,10 +185,11 @@ fn scrub_report(report: &mut Report) {
             }
         }
     };
-    report.findings.iter_mut().for_each(scrub_finding);
+    // Each finding is scrubbed on its own: in parallel.
+    report.findings.par_iter_mut().for_each(scrub_finding);
     report
         .suppressions
-        .iter_mut()
+        .par_iter_mut()
         .for_each(|s| scrub_finding(&mut s.finding));
     for note in &mut report.notifications {
         redactor.scrub_in_place(&mut note.message);

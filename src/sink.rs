@@ -85,7 +85,7 @@ pub fn preformatted(text: &str, to_stdout: bool) {
 /// `text` with the run's known secrets masked.
 fn mask(text: &str) -> Cow<'_, str> {
     match known_secrets().read() {
-        Ok(known) if !known.is_empty() => Cow::Owned(known.scrub(text).into_owned()),
+        Ok(known) if !known.is_empty() => known.scrub(text),
         _ => Cow::Borrowed(text),
     }
 }

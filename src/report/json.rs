@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use serde_json::json;
 
 use super::{RenderContext, VERSION};
-use crate::finding::{Level, Report};
+use crate::finding::{Finding, Level, Report};
+use crate::source::LineCol;
 
 pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
     let head = json!({
@@ -30,20 +31,8 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
     out.write_all(&head.as_bytes()[..head.len() - 2])?;
     out.write_all(b",\n  \"findings\": [")?;
     for (i, f) in report.findings.iter().enumerate() {
-        let finding = json!({
-            "rule": f.rule.id,
-            "level": f.level,
-            "path": f.location.path,
-            "start": f.location.start,
-            "end": f.location.end,
-            "message": f.message,
-            "help": f.help,
-            "fingerprint": f.fingerprint,
-            "related": f.related,
-            "fix": f.fix,
-        });
         out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        serde_json::to_writer(&mut *out, &finding)?;
+        write_finding(out, f)?;
     }
     out.write_all(if report.findings.is_empty() {
         b"],\n  \"notifications\": "
@@ -52,4 +41,41 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
     })?;
     serde_json::to_writer(&mut *out, &report.notifications)?;
     out.write_all(b"\n}\n")
+}
+
+/// One finding as a JSON object, written field by field (keys in alphabetical order, as the
+/// format has always had them) without building a JSON tree for it.
+fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    let position = |out: &mut dyn Write, at: LineCol| {
+        write!(out, "{{\"column\":{},\"line\":{}}}", at.column, at.line)
+    };
+    out.write_all(b"{\"end\":")?;
+    position(out, f.location.end)?;
+    out.write_all(b",\"fingerprint\":")?;
+    serde_json::to_writer(&mut *out, &f.fingerprint)?;
+    out.write_all(b",\"fix\":")?;
+    match &f.fix {
+        // Rare: through a JSON tree, whose maps keep their keys in order.
+        Some(fix) => serde_json::to_writer(&mut *out, &serde_json::to_value(fix)?)?,
+        None => out.write_all(b"null")?,
+    }
+    out.write_all(b",\"help\":")?;
+    serde_json::to_writer(&mut *out, &f.help)?;
+    out.write_all(b",\"level\":")?;
+    serde_json::to_writer(&mut *out, &f.level)?;
+    out.write_all(b",\"message\":")?;
+    serde_json::to_writer(&mut *out, &f.message)?;
+    out.write_all(b",\"path\":")?;
+    serde_json::to_writer(&mut *out, &f.location.path)?;
+    out.write_all(b",\"related\":")?;
+    if f.related.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        serde_json::to_writer(&mut *out, &serde_json::to_value(&f.related)?)?;
+    }
+    out.write_all(b",\"rule\":")?;
+    serde_json::to_writer(&mut *out, f.rule.id)?;
+    out.write_all(b",\"start\":")?;
+    position(out, f.location.start)?;
+    out.write_all(b"}")
 }

@@ -80,7 +80,46 @@ fn public_material(name: &str) -> bool {
 /// `?` within one path segment, `**` across segments, `!` re-including, the last matching rule
 /// winning, and a rule that matches a directory covering everything below it.
 pub struct DockerIgnore {
-    rules: Vec<(globset::GlobMatcher, bool)>,
+    rules: Vec<(Pattern, bool)>,
+}
+
+/// One `.dockerignore` pattern. Most are plain names (`.git`, `node_modules`) or `*.ext`:
+/// those are compared as text, and only the others are compiled to a glob matcher.
+enum Pattern {
+    Literal(String),
+    /// `*` then text without separators or wildcards: one segment ending so.
+    AnyEndingWith(String),
+    Glob(globset::GlobMatcher),
+}
+
+impl Pattern {
+    fn new(pattern: &str) -> Option<Pattern> {
+        const WILD: &[char] = &['*', '?', '[', ']', '{', '}', '\\'];
+        if !pattern.contains(WILD) {
+            return Some(Pattern::Literal(pattern.to_string()));
+        }
+        if let Some(suffix) = pattern.strip_prefix('*')
+            && !suffix.contains(WILD)
+            && !suffix.contains('/')
+        {
+            return Some(Pattern::AnyEndingWith(suffix.to_string()));
+        }
+        globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .ok()
+            .map(|glob| Pattern::Glob(glob.compile_matcher()))
+    }
+
+    fn is_match(&self, path: &str) -> bool {
+        match self {
+            Pattern::Literal(literal) => literal == path,
+            Pattern::AnyEndingWith(suffix) => {
+                !path.contains('/') && path.ends_with(suffix.as_str())
+            }
+            Pattern::Glob(glob) => glob.is_match(path),
+        }
+    }
 }
 
 impl DockerIgnore {
@@ -100,11 +139,8 @@ impl DockerIgnore {
                 .trim_start_matches('/')
                 .trim_end_matches('/');
             let pattern = if pattern.is_empty() { "**" } else { pattern };
-            if let Ok(glob) = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-            {
-                rules.push((glob.compile_matcher(), negated));
+            if let Some(pattern) = Pattern::new(pattern) {
+                rules.push((pattern, negated));
             }
         }
         DockerIgnore { rules }

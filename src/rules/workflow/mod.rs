@@ -89,15 +89,12 @@ fn segments_match(pattern: &str, path: &str) -> bool {
 /// value (`github.event.issue`, `github.event`, `github`), which `toJSON` or string conversion
 /// would expand.
 pub fn attacker_controlled(path: &str) -> bool {
-    ATTACKER_CONTROLLED
-        .iter()
-        .any(|pattern| {
-            segments_match(pattern, path)
-                || pattern
-                    .strip_prefix(path)
-                    .is_some_and(|rest| rest.starts_with('.'))
-        })
-        && !path.starts_with("github.event.inputs")
+    ATTACKER_CONTROLLED.iter().any(|pattern| {
+        segments_match(pattern, path)
+            || pattern
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('.'))
+    }) && !path.starts_with("github.event.inputs")
 }
 
 /// The attacker-controlled contexts whose *value* reaches the result of `expr` (not those only
