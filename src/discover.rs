@@ -41,6 +41,17 @@ pub struct Discovered {
     /// Why the file is not read though it is one Portcullis checks (a link that leaves the
     /// scan root or dangles, a FIFO): reported as could not be checked.
     pub refused: Option<String>,
+    /// The bytes of a small file, read while checking whether it is a link written as a file:
+    /// kept so that the file is read once.
+    pub text: Option<Vec<u8>>,
+}
+
+/// What reading a small file found: the text of a link checked out as a file (its target's
+/// real path and its path under the root), the file's own bytes, or nothing readable.
+enum SmallFile {
+    Link(PathBuf, PathBuf),
+    Text(Vec<u8>),
+    Unread,
 }
 
 /// Classify a path by its name (and, for workflows, its folder).
@@ -267,6 +278,7 @@ fn discover_to_depth(
                         display,
                         kind,
                         refused: None,
+                        text: None,
                     });
             }
             continue;
@@ -424,6 +436,7 @@ impl Walk<'_> {
                 display: display.clone(),
                 kind,
                 refused: Some(reason.to_string()),
+                text: None,
             })
         };
         if file_type.is_symlink() {
@@ -452,6 +465,7 @@ impl Walk<'_> {
                 display,
                 kind,
                 refused: None,
+                text: None,
             });
         }
         if !file_type.is_file() {
@@ -460,26 +474,32 @@ impl Walk<'_> {
             }
             return refused("not a regular file (a FIFO, device or socket); not read");
         }
-        if kind != FileKind::Text
-            && meta.len() <= MAX_LINK_TEXT
-            && let Some(real) = self.link_written_as_file(path)
-        {
-            let display = display_path(&real.1, self.cwd);
-            if self.exclude.is_match(&display) {
-                return None;
+        let mut text = None;
+        if kind != FileKind::Text && meta.len() <= MAX_LINK_TEXT {
+            match self.link_written_as_file(path) {
+                SmallFile::Link(real, shown) => {
+                    let display = display_path(&shown, self.cwd);
+                    if self.exclude.is_match(&display) {
+                        return None;
+                    }
+                    return Some(Discovered {
+                        path: real,
+                        display,
+                        kind,
+                        refused: None,
+                        text: None,
+                    });
+                }
+                SmallFile::Text(bytes) => text = Some(bytes),
+                SmallFile::Unread => {}
             }
-            return Some(Discovered {
-                path: real.0,
-                display,
-                kind,
-                refused: None,
-            });
         }
         Some(Discovered {
             path: path.to_path_buf(),
             display,
             kind,
             refused: None,
+            text,
         })
     }
 
@@ -487,9 +507,21 @@ impl Walk<'_> {
     /// that kept no links) holds only its target's path, e.g. `docker/Dockerfile`. When that
     /// names a regular file inside the root, the link is read as Docker reads the real link:
     /// through its target. Returns the target's real path and its path under the root.
-    fn link_written_as_file(&self, path: &Path) -> Option<(PathBuf, PathBuf)> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let target = text.strip_suffix('\n').unwrap_or(&text);
+    fn link_written_as_file(&self, path: &Path) -> SmallFile {
+        let Ok(bytes) = std::fs::read(path) else {
+            return SmallFile::Unread;
+        };
+        match self.link_target(path, &bytes) {
+            Some((real, shown)) => SmallFile::Link(real, shown),
+            None => SmallFile::Text(bytes),
+        }
+    }
+
+    /// The target's real path and its path under the root, when `bytes` name a regular file
+    /// inside the root as a link's text would.
+    fn link_target(&self, path: &Path, bytes: &[u8]) -> Option<(PathBuf, PathBuf)> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let target = text.strip_suffix('\n').unwrap_or(text);
         if target.is_empty()
             || target.contains(['\n', ' ', '\t', '\r'])
             || !target.contains(['/', '.'])

@@ -83,10 +83,10 @@ pub fn scan(options: &ScanOptions) -> Report {
         ..Project::default()
     };
     for file in files
-        .iter()
+        .iter_mut()
         .filter(|f| f.kind == FileKind::Env && f.refused.is_none())
     {
-        let loaded = load(&file.path, options.config.max_file_size);
+        let loaded = load_discovered(file, options.config.max_file_size);
         if let (Ok(loaded), Some(dir)) = (&loaded, file.path.parent())
             && file.path.file_name().is_some_and(|n| n == ".env")
         {
@@ -101,14 +101,17 @@ pub fn scan(options: &ScanOptions) -> Report {
     // The texts read early move to their files' tasks: each file is read once, and copied never.
     let read_early: Vec<Option<Result<Loaded, ReadError>>> =
         files.iter().map(|file| early.remove(&file.path)).collect();
+    let small_texts: Vec<Option<Vec<u8>>> = files.iter_mut().map(|f| f.text.take()).collect();
     let outcomes: Vec<FileOutcome> = files
         .par_iter()
         .zip(read_early)
-        .map(|(file, read_early)| {
-            let loaded = match (&file.refused, read_early) {
-                (Some(_), _) => Err(ReadError::NotRegular),
-                (None, Some(loaded)) => loaded,
-                (None, None) => load(&file.path, options.config.max_file_size),
+        .zip(small_texts)
+        .map(|((file, read_early), small_text)| {
+            let loaded = match (&file.refused, read_early, small_text) {
+                (Some(_), _, _) => Err(ReadError::NotRegular),
+                (None, Some(loaded), _) => loaded,
+                (None, None, Some(bytes)) => within_limit(bytes, options.config.max_file_size),
+                (None, None, None) => load(&file.path, options.config.max_file_size),
             };
             // Rules run contained one by one; this is the last line of defence for the rest.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -261,6 +264,7 @@ fn include_referenced_compose_files(
                         display,
                         kind: FileKind::Env,
                         refused: None,
+                        text: None,
                     });
                 }
             }
@@ -283,6 +287,7 @@ fn include_referenced_compose_files(
                 display,
                 kind: FileKind::Compose,
                 refused: None,
+                text: None,
             });
             queue.push(candidate);
         }
@@ -330,6 +335,25 @@ impl ReadError {
 
 /// Read a regular file of at most `max_size` bytes, decoding it lossily. Devices and FIFOs
 /// are never opened, and a file that grows while it is read is still cut at the limit.
+/// A discovered file's text: the bytes read while it was discovered, or read now.
+fn load_discovered(file: &mut Discovered, max_size: u64) -> Result<Loaded, ReadError> {
+    match file.text.take() {
+        Some(bytes) => within_limit(bytes, max_size),
+        None => load(&file.path, max_size),
+    }
+}
+
+/// Bytes already read, decoded, unless they exceed the size limit.
+fn within_limit(bytes: Vec<u8>, max_size: u64) -> Result<Loaded, ReadError> {
+    if bytes.len() as u64 > max_size {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: max_size,
+        });
+    }
+    Ok(decode(bytes))
+}
+
 pub fn load(path: &Path, max_size: u64) -> Result<Loaded, ReadError> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| ReadError::Unreadable(e.to_string()))?;
@@ -347,13 +371,7 @@ pub fn load(path: &Path, max_size: u64) -> Result<Loaded, ReadError> {
     file.take(max_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    if bytes.len() as u64 > max_size {
-        return Err(ReadError::TooLarge {
-            size: bytes.len() as u64,
-            limit: max_size,
-        });
-    }
-    Ok(decode(bytes))
+    within_limit(bytes, max_size)
 }
 
 /// Decode bytes as UTF-8, replacing what is not with U+FFFD. Lines stay where they were, and
