@@ -14,6 +14,7 @@ pub mod secrets_inherit;
 pub mod self_hosted_runner;
 pub mod spoofable_bot_condition;
 pub mod template_injection;
+pub mod unauthorized_comment_trigger;
 pub mod unredacted_secrets;
 pub mod unsound_condition;
 pub mod untrusted_checkout;
@@ -22,6 +23,7 @@ use crate::parse::Document;
 use crate::parse::expr::{Expr, find_all};
 use crate::parse::workflow;
 use crate::parse::yaml::{Node, Value};
+use crate::rules::Context;
 use crate::source::Span;
 
 /// Contexts whose values anyone who can open an issue, a pull request or a comment (or push a
@@ -221,7 +223,7 @@ pub fn all_expressions(doc: &Document, source: &str) -> Vec<(Span, Expr)> {
 }
 
 /// Every scalar of a tree (mapping values and sequence items, not keys).
-fn scalars<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+pub fn scalars<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
     match &node.value {
         Value::Scalar(_) => out.push(node),
         Value::Seq(items) => items.iter().for_each(|i| scalars(i, out)),
@@ -250,6 +252,108 @@ pub fn env_maps(doc: &Document) -> Vec<&Node> {
         out.extend(step.get("env"));
     }
     out
+}
+
+/// The expression of an `if:` value, written with or without `${{ }}`. `None` when it does not
+/// parse, or when it mixes text and expressions (GitHub then reads a non-empty string: always
+/// true, so it requires nothing).
+pub fn condition(text: &str) -> Option<Expr> {
+    let trimmed = text.trim();
+    if !trimmed.contains("${{") {
+        return crate::parse::expr::parse(trimmed).ok();
+    }
+    let found = find_all(trimmed);
+    match found.as_slice() {
+        [only] if only.range.start == 0 && only.range.end == trimmed.len() => {
+            only.expr.clone().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Whether the condition `expr` requires `g`: one of its top-level `&&` operands is `g`, or is
+/// a `||` every branch of which requires `g`.
+pub fn requires(expr: &Expr, g: &dyn Fn(&Expr) -> bool) -> bool {
+    if g(expr) {
+        return true;
+    }
+    match expr {
+        Expr::Binary {
+            op: "&&",
+            left,
+            right,
+        } => requires(left, g) || requires(right, g),
+        Expr::Binary {
+            op: "||",
+            left,
+            right,
+        } => requires(left, g) && requires(right, g),
+        _ => false,
+    }
+}
+
+/// The top-level `&&` operands of a condition.
+pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::Binary {
+            op: "&&",
+            left,
+            right,
+        } => {
+            let mut out = conjuncts(left);
+            out.extend(conjuncts(right));
+            out
+        }
+        other => vec![other],
+    }
+}
+
+/// A secret reference: `secrets.<NAME>` other than `GITHUB_TOKEN`, `secrets[…]`, or the
+/// whole `secrets` context (`toJSON(secrets)`), anywhere in the expression.
+pub fn secret_reference(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path { root, parts, .. } if root.eq_ignore_ascii_case("secrets") => {
+            match parts.first() {
+                None => true,
+                Some(crate::parse::expr::Part::Property(name)) => {
+                    !name.eq_ignore_ascii_case("github_token")
+                }
+                Some(_) => true,
+            }
+        }
+        Expr::Call { args, .. } => args.iter().any(secret_reference),
+        Expr::Access { target, .. } => secret_reference(target),
+        Expr::Not(inner) => secret_reference(inner),
+        Expr::Binary { left, right, .. } => secret_reference(left) || secret_reference(right),
+        _ => false,
+    }
+}
+
+/// The file a local `uses: ./<p>` names, resolved against the repository root (the nearest
+/// folder above the workflow that holds `.git`, up to the scan root, else the scan root): for a step, `<p>/action.yml`
+/// then `<p>/action.yaml`; for a job (a reusable workflow), the file itself. `None` when `uses`
+/// is not local or names nothing that exists.
+pub fn local_callee(cx: &Context, uses: &str, job: bool) -> Option<std::path::PathBuf> {
+    let relative = uses.trim().strip_prefix("./")?;
+    let relative = relative.split('@').next().unwrap_or(relative);
+    let here = std::fs::canonicalize(cx.path).unwrap_or_else(|_| cx.path.to_path_buf());
+    let scan_root = cx.project.roots.iter().find(|r| here.starts_with(r))?;
+    // Only folders inside the scan root are looked at: nothing outside it is read.
+    let root = here
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(scan_root))
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(scan_root)
+        .to_path_buf();
+    let target = root.join(relative);
+    if job {
+        return target.is_file().then_some(target);
+    }
+    ["action.yml", "action.yaml"]
+        .iter()
+        .map(|name| target.join(name))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]

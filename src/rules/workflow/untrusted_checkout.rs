@@ -1,7 +1,9 @@
 use super::{PRIVILEGED_TRIGGERS, steps, trigger_names};
 use crate::parse::Document;
 use crate::parse::workflow::action_name;
+use crate::parse::yaml::Node;
 use crate::rules::{Context, declare_rule};
+use crate::source::Span;
 
 /// Refs that name the pull request's (untrusted) code.
 const PR_REFS: &[&str] = &[
@@ -78,39 +80,53 @@ fn check(doc: &Document, cx: &mut Context) {
     };
     let mut reports = Vec::new();
     for (_, step) in steps(doc) {
-        if action_name(step).as_deref() == Some("actions/checkout")
-            && let Some(entry) = step.get("with").and_then(|w| w.entry("ref"))
-            && entry.value.as_str().is_some_and(names_pr_code)
-        {
-            reports.push((
-                entry.key.span.to(entry.value.span),
-                "`actions/checkout` checks out the pull request's code".to_string(),
-            ));
-        }
-        let Some(run) = step.get("run") else { continue };
-        let Some(script) = run.as_str() else { continue };
-        for (offset, line) in line_offsets(script) {
-            let t = line.trim();
-            let gh = t.contains("gh pr checkout");
-            let fetch = t.starts_with("git fetch") && t.contains("pull/") && t.contains("/head");
-            let checkout =
-                (t.starts_with("git checkout") || t.starts_with("git switch")) && names_pr_code(t);
-            if gh || fetch || checkout {
-                let lead = line.len() - line.trim_start().len();
-                reports.push((
-                    run.subspan(&cx.file.text, offset + lead..offset + lead + t.len()),
-                    format!(
-                        "`{}` fetches the pull request's code",
-                        t.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-                    ),
-                ));
-            }
-        }
+        reports.extend(pr_code_fetches(step, &cx.file.text));
     }
     for (span, what) in reports {
         cx.report(span, format!("{what} in a workflow triggered by `{trigger}`, which has secrets and a write token"))
             .help("run untrusted code only under `pull_request`; a privileged workflow may use the pull request's data (labels, numbers) but never its code");
     }
+}
+
+/// Where a step checks out or fetches a pull request's code, with what does it: `actions/checkout`
+/// with a `ref:` naming the PR head, or a `run:` line with `gh pr checkout`, a `git fetch` of a
+/// pull ref or a `git checkout` of one.
+pub fn pr_code_fetches(step: &Node, source: &str) -> Vec<(Span, String)> {
+    let mut found = Vec::new();
+    if action_name(step).as_deref() == Some("actions/checkout")
+        && let Some(entry) = step.get("with").and_then(|w| w.entry("ref"))
+        && entry.value.as_str().is_some_and(names_pr_code)
+    {
+        found.push((
+            entry.key.span.to(entry.value.span),
+            "`actions/checkout` checks out the pull request's code".to_string(),
+        ));
+    }
+    let Some(run) = step.get("run") else {
+        return found;
+    };
+    let Some(script) = run.as_str() else {
+        return found;
+    };
+    let locator = run.locator(source);
+    for (offset, line) in line_offsets(script) {
+        let t = line.trim();
+        let gh = t.contains("gh pr checkout");
+        let fetch = t.starts_with("git fetch") && t.contains("pull/") && t.contains("/head");
+        let checkout =
+            (t.starts_with("git checkout") || t.starts_with("git switch")) && names_pr_code(t);
+        if gh || fetch || checkout {
+            let lead = line.len() - line.trim_start().len();
+            found.push((
+                locator.span(offset + lead..offset + lead + t.len()),
+                format!(
+                    "`{}` fetches the pull request's code",
+                    t.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+                ),
+            ));
+        }
+    }
+    found
 }
 
 /// Lines of `text` with their byte offsets.
