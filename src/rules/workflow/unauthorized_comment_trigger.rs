@@ -345,9 +345,7 @@ impl Judge<'_, '_> {
             let all_gated = if powerful.is_empty() {
                 steps.iter().all(|s| {
                     let name = action_name(s).unwrap_or_default();
-                    output_check(s, &name)
-                        || self.failing_check(s, &name)
-                        || gated(s)
+                    output_check(s, &name) || self.failing_check(s, &name) || gated(s)
                 })
             } else {
                 powerful.iter().all(|(i, _)| gated(steps[*i]))
@@ -476,9 +474,10 @@ impl Judge<'_, '_> {
                         .iter()
                         .any(|fail| script.contains(fail))
             }),
-            "" => step.get("run").and_then(Node::as_str).is_some_and(|run| {
-                queries_permission(run) && nonzero_exit(run)
-            }),
+            "" => step
+                .get("run")
+                .and_then(Node::as_str)
+                .is_some_and(|run| queries_permission(run) && nonzero_exit(run)),
             _ => self
                 .gate_actions
                 .iter()
@@ -796,9 +795,10 @@ fn output_check(step: &Node, name: &str) -> bool {
         return true;
     }
     name.is_empty()
-        && step.get("run").and_then(Node::as_str).is_some_and(|run| {
-            queries_permission(run) && run.contains("GITHUB_OUTPUT")
-        })
+        && step
+            .get("run")
+            .and_then(Node::as_str)
+            .is_some_and(|run| queries_permission(run) && run.contains("GITHUB_OUTPUT"))
 }
 
 fn queries_permission(run: &str) -> bool {
