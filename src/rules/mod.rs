@@ -157,6 +157,7 @@ pub static ALL: &[&Rule] = &[
     &workflow::template_injection::TEMPLATE_INJECTION,
     &workflow::dangerous_trigger::DANGEROUS_TRIGGER,
     &workflow::untrusted_checkout::UNTRUSTED_CHECKOUT,
+    &workflow::artifact_poisoning::ARTIFACT_POISONING,
     &workflow::unauthorized_comment_trigger::UNAUTHORIZED_COMMENT_TRIGGER,
     &workflow::excessive_permissions::EXCESSIVE_PERMISSIONS,
     &workflow::missing_permissions::MISSING_PERMISSIONS,

@@ -1,5 +1,6 @@
 //! GitHub Actions workflows and action metadata: injection, triggers, tokens, runners.
 
+pub mod artifact_poisoning;
 pub mod cache_poisoning;
 pub mod dangerous_trigger;
 pub mod debug_logging_enabled;
