@@ -272,6 +272,29 @@ pub struct Project {
     pub roots: Vec<std::path::PathBuf>,
     /// The size limit for every file read, referenced files included.
     pub max_file_size: u64,
+    /// Local actions and reusable workflows that workflows call (`uses: ./…`), each read and
+    /// parsed once per scan, with their text for locations.
+    pub local_yaml:
+        std::sync::Mutex<HashMap<std::path::PathBuf, Option<std::sync::Arc<LocalYaml>>>>,
+}
+
+/// A YAML file of the repository read on behalf of another (a local callee).
+pub struct LocalYaml {
+    pub text: String,
+    pub root: crate::parse::yaml::Node,
+    pub lines: crate::source::LineIndex,
+    /// The path as findings show it.
+    pub display: String,
+}
+
+impl LocalYaml {
+    pub fn location(&self, span: Span) -> crate::finding::Location {
+        crate::finding::Location {
+            path: self.display.clone(),
+            start: self.lines.line_col(&self.text, span.start as usize),
+            end: self.lines.line_col(&self.text, span.end as usize),
+        }
+    }
 }
 
 /// The facts about a Dockerfile that compose rules use: who the image runs as and whether it
@@ -294,6 +317,7 @@ impl Default for Project {
             options: HashMap::new(),
             cwd: std::path::PathBuf::new(),
             yaml_files: Default::default(),
+            local_yaml: Default::default(),
             env_file_loaders: HashMap::new(),
             dockerfiles: Default::default(),
             online: None,
@@ -321,6 +345,25 @@ impl Project {
             return None;
         }
         crate::scan::read(path, self.max_file_size).ok()
+    }
+
+    /// The local callee at `path`, read and parsed once per scan; `None` when it cannot be.
+    pub fn local_yaml(&self, path: &Path) -> Option<std::sync::Arc<LocalYaml>> {
+        let key = path.to_path_buf();
+        if let Some(cached) = self.local_yaml.lock().ok()?.get(&key) {
+            return cached.clone();
+        }
+        let parsed = self.read_referenced(path).and_then(|text| {
+            let root = crate::parse::yaml::parse(&text).ok().flatten()?;
+            Some(std::sync::Arc::new(LocalYaml {
+                lines: crate::source::LineIndex::new(&text),
+                display: crate::discover::display_path(path, &self.cwd),
+                root,
+                text,
+            }))
+        });
+        self.local_yaml.lock().ok()?.insert(key, parsed.clone());
+        parsed
     }
 
     /// Parse the YAML file at `path` (cached); `None` when it cannot be read or parsed.

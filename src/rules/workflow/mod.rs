@@ -59,6 +59,12 @@ const ATTACKER_CONTROLLED: &[&str] = &[
     "github.event.head_commit.committer.email",
     "github.event.head_commit.committer.name",
     "github.event.workflow_run.head_branch",
+    "github.event.workflow_run.display_title",
+    "github.event.workflow_run.head_commit.committer.email",
+    "github.event.workflow_run.head_commit.committer.name",
+    "github.event.merge_group.head_commit.message",
+    "github.event.merge_group.head_commit.author.email",
+    "github.event.merge_group.head_commit.author.name",
     "github.event.workflow_run.head_commit.message",
     "github.event.workflow_run.head_commit.author.email",
     "github.event.workflow_run.head_commit.author.name",
@@ -330,8 +336,9 @@ pub fn secret_reference(expr: &Expr) -> bool {
     }
 }
 
-/// The file a local `uses: ./<p>` names, resolved against the repository root (the nearest
-/// folder above the workflow that holds `.git`, up to the scan root, else the scan root): for a step, `<p>/action.yml`
+/// The file a local `uses: ./<p>` names, resolved against the repository root (the folder
+/// holding the `.github` the file is in; else the nearest folder above it that holds `.git`, up
+/// to the scan root; else the scan root): for a step, `<p>/action.yml`
 /// then `<p>/action.yaml`; for a job (a reusable workflow), the file itself. `None` when `uses`
 /// is not local or names nothing that exists.
 pub fn local_callee(cx: &Context, uses: &str, job: bool) -> Option<std::path::PathBuf> {
@@ -340,13 +347,26 @@ pub fn local_callee(cx: &Context, uses: &str, job: bool) -> Option<std::path::Pa
     let here = std::fs::canonicalize(cx.path).unwrap_or_else(|_| cx.path.to_path_buf());
     let scan_root = cx.project.roots.iter().find(|r| here.starts_with(r))?;
     // Only folders inside the scan root are looked at: nothing outside it is read.
-    let root = here
+    let inside: Vec<&std::path::Path> = here
         .ancestors()
         .skip(1)
         .take_while(|dir| dir.starts_with(scan_root))
-        .find(|dir| dir.join(".git").exists())
-        .unwrap_or(scan_root)
-        .to_path_buf();
+        .collect();
+    // A file under `.github/` belongs to the repository whose root holds that `.github`
+    // (GitHub reads workflows only there); otherwise the nearest folder with `.git`.
+    let depth = inside
+        .iter()
+        .position(|dir| dir.file_name().is_some_and(|n| n == ".github"))
+        .map(|github| github + 1)
+        .filter(|d| *d < inside.len())
+        .or_else(|| inside.iter().position(|dir| dir.join(".git").exists()))
+        .unwrap_or(inside.len().saturating_sub(1));
+    // The same folder reached from the path as given, so that it is shown as the user wrote it.
+    let root = match cx.path.ancestors().nth(depth + 1) {
+        Some(root) if root.as_os_str().is_empty() => std::path::PathBuf::from("."),
+        Some(root) => root.to_path_buf(),
+        None => here.ancestors().nth(depth + 1)?.to_path_buf(),
+    };
     let target = root.join(relative);
     if job {
         return target.is_file().then_some(target);
