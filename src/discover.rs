@@ -54,6 +54,17 @@ enum SmallFile {
     Unread,
 }
 
+/// Renovate's configuration files (JSON, or JSON5 for the `.json5` names). Renovate reads them at
+/// the repository root or under `.github/` or `.gitlab/`; a copy elsewhere (a shared preset) is
+/// checked too, as the same settings would apply wherever it is used.
+pub const RENOVATE_FILES: &[&str] = &[
+    "renovate.json",
+    "renovate.json5",
+    ".renovaterc",
+    ".renovaterc.json",
+    ".renovaterc.json5",
+];
+
 /// Classify a path by its name (and, for workflows, its folder).
 pub fn classify(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
@@ -62,6 +73,9 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     let yaml = matches!(ext, Some("yml" | "yaml"));
     if lower == ".dockerignore" || lower.ends_with(".dockerignore") {
         return Some(FileKind::Dockerignore);
+    }
+    if RENOVATE_FILES.contains(&lower.as_str()) {
+        return Some(FileKind::DependencyBot);
     }
     if yaml {
         let parent = path.parent();
@@ -551,6 +565,10 @@ mod tests {
         assert_eq!(c("Dockerfile.prod"), Some(FileKind::Dockerfile));
         assert_eq!(c("Dockerfile.md"), None);
         assert_eq!(c(".github/dependabot.yml"), Some(FileKind::DependencyBot));
+        assert_eq!(c("renovate.json"), Some(FileKind::DependencyBot));
+        assert_eq!(c(".github/renovate.json5"), Some(FileKind::DependencyBot));
+        assert_eq!(c(".renovaterc"), Some(FileKind::DependencyBot));
+        assert_eq!(c("renovate.md"), None);
         assert_eq!(c("dependabot.yml"), None);
         assert_eq!(c("Dockerfile-dev"), Some(FileKind::Dockerfile));
         assert_eq!(c("Dockerfile_prod"), Some(FileKind::Dockerfile));

@@ -54,7 +54,8 @@ pub fn find(file: &SourceFile, instruction_lines: &[(u32, u32)]) -> Vec<IgnoreCo
             offset += part.len() + 1;
         }
         let reason = list[close + 1..].trim();
-        let own_line = line[..hash].trim().is_empty();
+        // (A `//` comment is found at its second slash.)
+        let own_line = line[..hash].trim().trim_end_matches('/').is_empty();
         let this_line = line_idx as u32 + 1;
         let (first_line, last_line) = if own_line {
             let next = next_code_line(file, line_idx + 1);
@@ -80,6 +81,13 @@ pub fn find(file: &SourceFile, instruction_lines: &[(u32, u32)]) -> Vec<IgnoreCo
 /// a line; YAML and env comments may also trail after whitespace.
 fn comment_start(line: &str, kind: FileKind) -> Option<usize> {
     let trimmed = line.trim_start();
+    if kind == FileKind::DependencyBot
+        && let Some(at) = line.find("//")
+        && line[at..].contains(MARKER)
+    {
+        // Renovate's JSON5: `// portcullis: ignore[…]`, read from its second slash.
+        return Some(at + 1);
+    }
     if trimmed.starts_with('#') {
         return Some(line.len() - trimmed.len());
     }

@@ -7,6 +7,7 @@ pub mod env;
 pub mod expr;
 pub mod image;
 pub mod interpolate;
+pub mod json5;
 pub mod shell;
 pub mod workflow;
 pub mod yaml;
@@ -55,6 +56,16 @@ pub fn parse(kind: FileKind, text: &str) -> (Option<Document>, Vec<ParseError>) 
         FileKind::Dockerignore => (Some(Document::Dockerignore), Vec::new()),
         FileKind::Text => (Some(Document::Unparsed), Vec::new()),
         FileKind::Compose | FileKind::Workflow | FileKind::Action | FileKind::DependencyBot => {
+            // Renovate's JSON and JSON5 are read as YAML flow content (JSON is YAML) once
+            // comments are blanked out, so that every value keeps its place in the file.
+            let json;
+            let text = match kind {
+                FileKind::DependencyBot if json5::is_object(text) => {
+                    json = json5::as_yaml(text);
+                    json.as_str()
+                }
+                _ => text,
+            };
             match yaml::parse(text) {
                 Err(e) => (None, vec![e]),
                 Ok(None) => (None, Vec::new()),

@@ -7,7 +7,10 @@ declare_rule! {
     /// Flags a Dependabot `updates[]` item with `insecure-external-code-execution: allow`
     /// (any case), at that key. `deny`, or no key, is fine. The setting applies whether or not
     /// the item names `registries`: it lets manifest code run with whatever access the update
-    /// job has, now or once `registries` is extended. (Renovate configuration is not read yet.)
+    /// job has, now or once `registries` is extended. In a Renovate configuration
+    /// (`renovate.json`, `renovate.json5`, `.renovaterc`, `.renovaterc.json`/`.json5`),
+    /// `"ignoreScripts": false` at the top level or in a `packageRules` entry, at that key.
+    /// (`postUpgradeTasks` is a deliberate command hook and is not this rule's concern.)
     ///
     /// ## Why is this bad?
     /// Some ecosystems run code from the manifest while resolving updates (`setup.py`, Gradle
@@ -52,6 +55,29 @@ fn check(doc: &Document, cx: &mut Context) {
         return;
     };
     let mut reports = Vec::new();
+    if super::is_renovate(cx.path) {
+        let places = std::iter::once(root).chain(super::package_rules(root));
+        for (i, place) in places.enumerate() {
+            if let Some(entry) = place.entry("ignoreScripts")
+                && entry.value.as_bool() == Some(false)
+            {
+                let whose = if i == 0 {
+                    "every dependency"
+                } else {
+                    "the dependencies this `packageRules` entry matches"
+                };
+                reports.push((
+                    entry.key.span.to(entry.value.span),
+                    format!("Renovate runs the install scripts of {whose} while it updates them (`ignoreScripts: false`)"),
+                ));
+            }
+        }
+        for (span, message) in reports {
+            cx.report(span, message)
+                .help("remove `ignoreScripts: false`: Renovate then updates lock files without running what the packages ship");
+        }
+        return;
+    }
     for item in dependabot_updates(root) {
         if let Some(entry) = item.entry("insecure-external-code-execution")
             && entry
