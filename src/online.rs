@@ -50,6 +50,14 @@ pub struct RefFacts {
     pub commit: Option<String>,
 }
 
+/// What `GET /repos/{owner}/{repo}` says of a repository.
+#[derive(Clone, Debug, Default)]
+pub struct RepoInfo {
+    pub default_branch: Option<String>,
+    /// Read-only: its owner stopped maintaining it.
+    pub archived: bool,
+}
+
 /// Tags and branches of a repository (the first 300 of each) and its default branch.
 #[derive(Clone, Debug, Default)]
 pub struct RepoFacts {
@@ -106,6 +114,7 @@ pub struct Online {
     problems: Mutex<BTreeSet<String>>,
     refs: Cache<(String, String), Option<RefFacts>>,
     repos: Cache<String, Option<Arc<RepoFacts>>>,
+    repo_info: Cache<String, Option<Arc<RepoInfo>>>,
     membership: Cache<(String, String, Option<String>), Option<Membership>>,
     advisories: Cache<String, Option<Arc<Vec<Advisory>>>>,
     /// Image digests for fixes, from the images' registries (made when first needed; one at a
@@ -152,6 +161,7 @@ impl Online {
             problems: Mutex::new(BTreeSet::new()),
             refs: Cache::new(),
             repos: Cache::new(),
+            repo_info: Cache::new(),
             membership: Cache::new(),
             advisories: Cache::new(),
             registries: Mutex::new(None),
@@ -307,14 +317,26 @@ impl Online {
         )
     }
 
-    /// Default branch and the first page of tags and branches of `repository`.
-    pub fn repository(&self, repository: &str) -> Option<Arc<RepoFacts>> {
-        self.repos.get_or(repository.to_ascii_lowercase(), || {
+    /// The repository itself (one request per repository and run); `None` when it does not
+    /// exist for this token or GitHub could not be asked.
+    pub fn repository_info(&self, repository: &str) -> Option<Arc<RepoInfo>> {
+        self.repo_info.get_or(repository.to_ascii_lowercase(), || {
             let repo = self
                 .get(&format!("/repos/{repository}"), repository)
                 .ok()??;
-            Some(Arc::new(RepoFacts {
+            Some(Arc::new(RepoInfo {
                 default_branch: repo["default_branch"].as_str().map(str::to_string),
+                archived: repo["archived"].as_bool() == Some(true),
+            }))
+        })
+    }
+
+    /// Default branch and the first page of tags and branches of `repository`.
+    pub fn repository(&self, repository: &str) -> Option<Arc<RepoFacts>> {
+        self.repos.get_or(repository.to_ascii_lowercase(), || {
+            let info = self.repository_info(repository)?;
+            Some(Arc::new(RepoFacts {
+                default_branch: info.default_branch.clone(),
                 tags: self.list(repository, "tags")?,
                 branches: self.list(repository, "branches")?,
             }))

@@ -122,6 +122,8 @@ pub static ALL: &[&Rule] = &[
     &automation::missing_dependency_cooldown::MISSING_DEPENDENCY_COOLDOWN,
     &actions::impostor_commit::IMPOSTOR_COMMIT,
     &actions::ref_confusion::REF_CONFUSION,
+    &actions::ref_version_mismatch::REF_VERSION_MISMATCH,
+    &actions::archived_action::ARCHIVED_ACTION,
     &actions::known_vulnerable_action::KNOWN_VULNERABLE_ACTION,
     &images::untrusted_registry::UNTRUSTED_REGISTRY,
     &supply_chain::unpinned_package::UNPINNED_PACKAGE,

@@ -1,10 +1,12 @@
 //! GitHub Actions supply chain: what `uses:` pulls in. `unpinned-action` reads the files alone;
 //! the others ask GitHub about the refs (`scan --online`).
 
+pub mod archived_action;
 pub mod forbidden_action;
 pub mod impostor_commit;
 pub mod known_vulnerable_action;
 pub mod ref_confusion;
+pub mod ref_version_mismatch;
 pub mod typosquatted_action;
 pub mod unpinned_action;
 
