@@ -346,6 +346,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         verbose: false,
         min_level,
         new_since: None,
+        history: None,
         base: None,
         sarif: Some(PathBuf::from(
             input("sarif-file").unwrap_or_else(|| "portcullis.sarif".into()),

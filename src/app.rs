@@ -141,6 +141,26 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         None => None,
     };
     let base = args.base.clone().or(from_git);
+    // The lines the history range added, read before scanning: a wrong range is a usage error.
+    let history = match &args.history {
+        Some(range) => {
+            let Some((top, _)) = crate::tracked::find_repository(&args.paths[0]) else {
+                crate::sink::error(format!(
+                    "--history {range}: {} is not in a git work tree",
+                    args.paths[0].display()
+                ));
+                return Err(EXIT_USAGE);
+            };
+            match crate::history::added_lines(&top, range) {
+                Ok(added) => Some((top, added)),
+                Err(e) => {
+                    crate::sink::error(&e);
+                    return Err(EXIT_USAGE);
+                }
+            }
+        }
+        None => None,
+    };
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let mut config = config;
     if let Some(scope) = args.secrets_scope {
@@ -194,6 +214,14 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
                     path: None,
                 }),
         );
+    if let Some((top, added)) = history {
+        let (found, secrets) = crate::history::findings(&top, added, &options, &report.findings);
+        report.redactor = report.redactor.with(secrets);
+        report.findings.extend(found);
+        report
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     // From here on every message on standard error masks the secrets this run found.
     crate::sink::learn_secrets(&report.redactor);
     if let Some(online) = &options.online {

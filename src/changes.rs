@@ -16,7 +16,7 @@ use std::process::Command;
 /// Run git in `cwd`, trusting no repository but `trusted` (the one being scanned): a
 /// workspace owned by another user is accepted, a foreign `.git` met elsewhere is not.
 /// `index` replaces the repository's index (a private one, for writing a tree elsewhere).
-fn git_in(
+pub(crate) fn git_in(
     cwd: &Path,
     trusted: &Path,
     index: Option<&Path>,

@@ -113,6 +113,11 @@ pub struct ScanArgs {
     /// `--new-since origin/main`.
     #[arg(long, value_name = "REF")]
     pub new_since: Option<String>,
+    /// Also run the secret rules over every line the commits of RANGE added (`git log RANGE`,
+    /// e.g. `origin/main..HEAD`), including lines a later commit removed: a token added and
+    /// then deleted is still in the history. Merge commits and binary files are skipped.
+    #[arg(long, value_name = "RANGE")]
+    pub history: Option<String>,
     /// Also write SARIF to FILE, whatever `--format` is (e.g. annotations on standard output and
     /// SARIF for code scanning from one run).
     #[arg(long, value_name = "FILE")]

@@ -17,6 +17,7 @@ pub mod fingerprint;
 pub mod fix;
 pub mod fuzzing;
 pub mod github;
+pub mod history;
 pub mod net;
 pub mod online;
 pub mod parse;

@@ -25,6 +25,8 @@ pub struct Redactor {
     matcher: Option<AhoCorasick>,
     /// For each pattern, how many leading bytes may be shown (a provider prefix like `ghp_`).
     visible: Vec<usize>,
+    /// The secrets themselves, so that more can be added (`with`).
+    secrets: Vec<String>,
 }
 
 impl Redactor {
@@ -49,10 +51,22 @@ impl Redactor {
             .kind(kind)
             .build(pairs.iter().map(|(value, _)| value.as_str()))
             .ok();
+        let (secrets, visible) = pairs.into_iter().unzip();
         Redactor {
             matcher,
-            visible: pairs.into_iter().map(|(_, visible)| visible).collect(),
+            visible,
+            secrets,
         }
+    }
+
+    /// A redactor for these secrets and `more`.
+    pub fn with(&self, more: impl IntoIterator<Item = (String, usize)>) -> Redactor {
+        let known = self
+            .secrets
+            .iter()
+            .cloned()
+            .zip(self.visible.iter().copied());
+        Redactor::new(known.chain(more))
     }
 
     pub fn is_empty(&self) -> bool {

@@ -335,6 +335,46 @@ impl ReadError {
 
 /// Read a regular file of at most `max_size` bytes, decoding it lossily. Devices and FIFOs
 /// are never opened, and a file that grows while it is read is still cut at the limit.
+/// The secret rules over `text` as if it were the text file `display` (lines taken from
+/// elsewhere, such as those a commit added): its findings and the secret values they mark.
+pub fn secrets_in_text(
+    display: &str,
+    text: String,
+    options: &ScanOptions,
+) -> (Vec<Finding>, Vec<(String, usize)>) {
+    let file = Discovered {
+        path: PathBuf::from(display),
+        display: display.to_string(),
+        kind: FileKind::Text,
+        refused: None,
+        text: None,
+    };
+    let project = Project {
+        options: options.config.options.clone(),
+        cwd: options.cwd.clone(),
+        max_file_size: options.config.max_file_size,
+        ..Project::default()
+    };
+    let secret_rules = ScanOptions {
+        roots: Vec::new(),
+        config: options.config.clone(),
+        cwd: options.cwd.clone(),
+        only: Some(vec![
+            crate::rules::secrets::hardcoded_secret::HARDCODED_SECRET.id,
+        ]),
+        online: None,
+        extra_rules: Vec::new(),
+        gitignore: false,
+    };
+    let outcome = scan_file(
+        &file,
+        Ok(decode(text.into_bytes())),
+        &project,
+        &secret_rules,
+    );
+    (outcome.findings, outcome.secrets)
+}
+
 /// A discovered file's text: the bytes read while it was discovered, or read now.
 fn load_discovered(file: &mut Discovered, max_size: u64) -> Result<Loaded, ReadError> {
     match file.text.take() {
