@@ -14,6 +14,7 @@
 //! | `category` | `--category` |
 //! | `baseline` | `--baseline` |
 //! | `summary` (default `true`) | `--summary "$GITHUB_STEP_SUMMARY"` |
+//! | `history` (default on for `pull_request`, `pull_request_target` and `push`): the secret formats over every line the change's commits added, read from GitHub (lines a later commit removed included) | (like `--history`) |
 //! | `only-new` (default `false`): on a pull request, merge-queue entry or push, only findings absent from the scan of its base (the changed files as they were at the base commit, read from GitHub); the SARIF file still holds every finding | (like `--new-since`) |
 //! | `upload` (default `false`), `token` (default `github.token`) | `portcullis upload` after the scan |
 //! | `online` (default `false`), `token` | `--online`, with the token |
@@ -43,6 +44,7 @@ pub const INPUTS: &[&str] = &[
     "baseline",
     "summary",
     "only-new",
+    "history",
     "upload",
     "online",
     "token",
@@ -80,9 +82,13 @@ pub fn run_with(env: &dyn Fn(&str) -> Option<String>) -> u8 {
         mut args,
         upload,
         only_new,
+        history,
     } = plan;
     if let Some((token, repository)) = &only_new {
         args.base = change_base(env, token, repository).map(std::sync::Arc::new);
+    }
+    if let Some((token, repository)) = &history {
+        args.history_added = change_history(env, token, repository);
     }
     let outcome = match execute_scan(&args) {
         Ok(outcome) => outcome,
@@ -136,6 +142,8 @@ struct Plan {
     upload: Option<crate::upload::Upload>,
     /// `only-new`: the token and repository GitHub is asked with.
     only_new: Option<(String, String)>,
+    /// `history`: the token and repository the change's commits are read with.
+    history: Option<(String, String)>,
 }
 
 fn plan(env: &dyn Fn(&str) -> Option<String>) -> Result<Plan, String> {
@@ -148,6 +156,24 @@ fn plan(env: &dyn Fn(&str) -> Option<String>) -> Result<Plan, String> {
         let repository = value(env, "GITHUB_REPOSITORY")
             .ok_or("input `only-new`: GITHUB_REPOSITORY is not set")?;
         Some((token, repository))
+    } else {
+        None
+    };
+    // On by default for the events whose commits are known: a pull request's and a push's.
+    let history_by_default = matches!(
+        value(env, "GITHUB_EVENT_NAME").as_deref(),
+        Some("pull_request" | "pull_request_target" | "push")
+    );
+    let history = if flag(env, "history", history_by_default)? {
+        match (value(env, "INPUT_TOKEN"), value(env, "GITHUB_REPOSITORY")) {
+            (Some(token), Some(repository)) => Some((token, repository)),
+            _ => {
+                crate::sink::warning(
+                    "history: no token or GITHUB_REPOSITORY, so the lines the change's commits added were not checked for secrets",
+                );
+                None
+            }
+        }
     } else {
         None
     };
@@ -191,6 +217,7 @@ fn plan(env: &dyn Fn(&str) -> Option<String>) -> Result<Plan, String> {
         args,
         upload,
         only_new,
+        history,
     })
 }
 
@@ -347,6 +374,7 @@ pub fn scan_args(env: &dyn Fn(&str) -> Option<String>) -> Result<ScanArgs, Strin
         min_level,
         new_since: None,
         history: None,
+        history_added: None,
         base: None,
         sarif: Some(PathBuf::from(
             input("sarif-file").unwrap_or_else(|| "portcullis.sarif".into()),
@@ -474,6 +502,50 @@ fn change_to_compare(env: &dyn Fn(&str) -> Option<String>) -> Change {
             _ => Change::Whole("the push event names no before and after commits".into()),
         },
         Some(other) => Change::Whole(format!("a `{other}` run has no change to compare with")),
+    }
+}
+
+/// The lines the commits of the run's change added (`history`), read from GitHub: the image
+/// has no git. A change GitHub cannot list is reported and the scan goes on without it.
+fn change_history(
+    env: &dyn Fn(&str) -> Option<String>,
+    token: &str,
+    repository: &str,
+) -> Option<(PathBuf, Vec<crate::history::AddedLines>)> {
+    let commits = match change_to_compare(env) {
+        Change::PullRequest(number) => crate::github::Commits::PullRequest(number),
+        Change::Range { ref base, ref head } => {
+            return read_history(
+                env,
+                token,
+                repository,
+                crate::github::Commits::Range { base, head },
+            );
+        }
+        Change::Whole(reason) => {
+            crate::sink::notice(format!("history: {reason}; no commits to read"));
+            return None;
+        }
+    };
+    read_history(env, token, repository, commits)
+}
+
+fn read_history(
+    env: &dyn Fn(&str) -> Option<String>,
+    token: &str,
+    repository: &str,
+    commits: crate::github::Commits,
+) -> Option<(PathBuf, Vec<crate::history::AddedLines>)> {
+    let workspace =
+        value(env, "GITHUB_WORKSPACE").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    match crate::github::added_lines(&api_url(env), token, repository, commits) {
+        Ok(added) => Some((workspace, added)),
+        Err(e) => {
+            crate::sink::warning(format!(
+                "history: {e}; the lines the change's commits added were not checked for secrets"
+            ));
+            None
+        }
     }
 }
 

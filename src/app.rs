@@ -143,6 +143,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
     let base = args.base.clone().or(from_git);
     // The lines the history range added, read before scanning: a wrong range is a usage error.
     let history = match &args.history {
+        _ if args.history_added.is_some() => args.history_added.clone(),
         Some(range) => {
             let Some((top, _)) = crate::tracked::find_repository(&args.paths[0]) else {
                 crate::sink::error(format!(

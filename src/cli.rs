@@ -118,6 +118,10 @@ pub struct ScanArgs {
     /// then deleted is still in the history. Merge commits and binary files are skipped.
     #[arg(long, value_name = "RANGE")]
     pub history: Option<String>,
+    /// The lines a change's commits added, already read (the Action reads them from GitHub),
+    /// with the work tree they belong to: used instead of `--history`.
+    #[arg(skip)]
+    pub history_added: Option<(PathBuf, Vec<crate::history::AddedLines>)>,
     /// Also write SARIF to FILE, whatever `--format` is (e.g. annotations on standard output and
     /// SARIF for code scanning from one run).
     #[arg(long, value_name = "FILE")]

@@ -104,6 +104,89 @@ fn changed_file(file: &Value) -> Option<crate::changes::ChangedFile> {
     })
 }
 
+/// Which commits a change is made of, for reading what each added.
+pub enum Commits<'a> {
+    /// The commits of pull request `number`.
+    PullRequest(u64),
+    /// The commits after `base` up to `head`.
+    Range { base: &'a str, head: &'a str },
+}
+
+/// GitHub lists at most 250 commits of a pull request or a comparison.
+const MAX_COMMITS: usize = 250;
+
+/// The lines every non-merge commit of a change added, oldest first, from each commit's
+/// patches (GitHub gives none for binary files or very large diffs: those add nothing here).
+pub fn added_lines(
+    api_url: &str,
+    token: &str,
+    repository: &str,
+    commits: Commits,
+) -> Result<Vec<crate::history::AddedLines>, String> {
+    block_on(async {
+        let client = client(api_url, token)?;
+        let mut list: Vec<Value> = Vec::new();
+        match commits {
+            Commits::PullRequest(number) => {
+                for page in 1..=3 {
+                    let route = format!(
+                        "/repos/{repository}/pulls/{number}/commits?per_page=100&page={page}"
+                    );
+                    let answer = get_json(&client, &route)
+                        .await
+                        .map_err(|e| describe(e, "pull request commits"))?;
+                    let items = answer.as_array().cloned().unwrap_or_default();
+                    let full = items.len() == 100;
+                    list.extend(items);
+                    if !full {
+                        break;
+                    }
+                }
+            }
+            Commits::Range { base, head } => {
+                if !is_commit(base) || !is_commit(head) {
+                    return Err("the change names no base and head commits".to_string());
+                }
+                let answer = get_json(
+                    &client,
+                    &format!("/repos/{repository}/compare/{base}...{head}"),
+                )
+                .await
+                .map_err(|e| describe(e, "comparison"))?;
+                list = answer["commits"].as_array().cloned().unwrap_or_default();
+            }
+        }
+        if list.len() >= MAX_COMMITS {
+            crate::sink::warning(format!(
+                "history: GitHub lists only the first {MAX_COMMITS} commits of the change; later ones were not read"
+            ));
+        }
+        let mut log = String::new();
+        for commit in list {
+            let Some(sha) = commit["sha"].as_str().filter(|s| is_commit(s)) else {
+                continue;
+            };
+            if commit["parents"].as_array().is_some_and(|p| p.len() > 1) {
+                continue;
+            }
+            let detail = get_json(&client, &format!("/repos/{repository}/commits/{sha}"))
+                .await
+                .map_err(|e| describe(e, "commit"))?;
+            log.push_str(&format!("{}{sha}\n", crate::history::COMMIT_MARK));
+            for file in detail["files"].as_array().into_iter().flatten() {
+                let (Some(name), Some(patch)) = (file["filename"].as_str(), file["patch"].as_str())
+                else {
+                    continue;
+                };
+                log.push_str(&format!(
+                    "diff --git a/{name} b/{name}\n+++ b/{name}\n{patch}\n"
+                ));
+            }
+        }
+        Ok(crate::history::parse_log(&log))
+    })?
+}
+
 /// The files pull request `number` changes, and the commit its base branch is at.
 pub fn pull_request_files(
     api_url: &str,

@@ -11,7 +11,7 @@ use crate::finding::Finding;
 use crate::scan::ScanOptions;
 
 /// The lines one commit added to one file, with their line numbers in that commit's version.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct AddedLines {
     pub commit: String,
     pub path: String,
@@ -20,7 +20,7 @@ pub struct AddedLines {
 
 /// Marks the start of a commit in `git log` output (diff lines always start with a diff
 /// prefix, so no content line can look like it).
-const COMMIT_MARK: &str = "portcullis-commit ";
+pub const COMMIT_MARK: &str = "portcullis-commit ";
 
 /// The lines every non-merge commit of `range` added, oldest commit first. Binary files,
 /// deletions and pure renames add nothing. Merge commits are skipped: what they bring is in

@@ -196,3 +196,91 @@ fn a_range_git_cannot_read_is_a_usage_error() {
     let (code, _, printed) = scan(outside.path(), &["--history", "HEAD~1..HEAD"]);
     assert_eq!(code, Some(2), "{printed}");
 }
+
+/// The Action reads a pull request's commits and their patches from GitHub (its image has no
+/// git): a token one commit added and the next removed is reported, the secret never printed.
+#[tokio::test]
+async fn the_action_reads_the_commits_of_a_pull_request_from_github() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    let first = "1111111111111111111111111111111111111111";
+    let second = "2222222222222222222222222222222222222222";
+    let merge = "3333333333333333333333333333333333333333";
+    let json = |v: serde_json::Value| ResponseTemplate::new(200).set_body_json(v);
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls/9/commits"))
+        .respond_with(json(serde_json::json!([
+            {"sha": first, "parents": [{"sha": "0000000000000000000000000000000000000001"}]},
+            {"sha": second, "parents": [{"sha": first}]},
+            {"sha": merge, "parents": [{"sha": second}, {"sha": "0000000000000000000000000000000000000002"}]}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/acme/app/commits/{first}")))
+        .respond_with(json(serde_json::json!({"sha": first, "files": [
+            {"filename": "config/app.yml", "status": "added",
+             "patch": format!("@@ -0,0 +1,2 @@\n+name: app\n+token: {TOKEN}")},
+            {"filename": "logo.png", "status": "added"}
+        ]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/acme/app/commits/{second}")))
+        .respond_with(json(serde_json::json!({"sha": second, "files": [
+            {"filename": "config/app.yml", "status": "modified",
+             "patch": "@@ -2 +2 @@\n-token: [redacted in this test]\n+token: ${APP_TOKEN}"}
+        ]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The merge commit is never asked for.
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/acme/app/commits/{merge}")))
+        .respond_with(json(serde_json::json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config/app.yml",
+        "name: app\ntoken: ${APP_TOKEN}\n",
+    );
+    let event = dir.path().join("event.json");
+    std::fs::write(&event, r#"{"pull_request": {"number": 9}}"#).unwrap();
+    let sarif = dir.path().join("portcullis.sarif");
+    let mut cmd = bin();
+    cmd.current_dir(dir.path())
+        .env_clear()
+        .env("GITHUB_WORKSPACE", dir.path())
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .env("GITHUB_API_URL", server.uri())
+        .env("INPUT_TOKEN", "ghs_PortcullisActionToken0009")
+        .env("INPUT_FAIL-ON", "error")
+        .env("INPUT_SUMMARY", "false")
+        .arg("action");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{printed}");
+    assert!(printed.contains("config/app.yml"), "{printed}");
+    assert!(printed.contains("found only in history"), "{printed}");
+    assert!(printed.contains(&first[..12]), "{printed}");
+    assert!(!printed.contains(TOKEN), "the token was printed");
+    let sarif = std::fs::read_to_string(&sarif).unwrap();
+    assert!(!sarif.contains(TOKEN), "the token is in the SARIF file");
+    assert!(sarif.contains("found only in history"));
+}
