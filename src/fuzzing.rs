@@ -7,7 +7,12 @@ use crate::source::{FileKind, SourceFile};
 
 /// Parse `text` as `kind` and run every rule that applies; panics on any span outside the text.
 pub fn check_all(kind: FileKind, text: &str) {
-    let file = SourceFile::new("fuzz", kind, text.to_string());
+    check_all_at(kind, text, "fuzz");
+}
+
+/// `check_all` for a file of this name (rules may read differently by name: `renovate.json5`).
+pub fn check_all_at(kind: FileKind, text: &str, name: &str) {
+    let file = SourceFile::new(name, kind, text.to_string());
     let (doc, errors) = parse::parse(kind, &file.text);
     for error in &errors {
         assert!(
@@ -17,7 +22,7 @@ pub fn check_all(kind: FileKind, text: &str) {
     }
     let doc = doc.unwrap_or(parse::Document::Unparsed);
     let project = Project::default();
-    let path = std::path::PathBuf::from("fuzz");
+    let path = std::path::PathBuf::from(name);
     let mut cx = Context::new(&file, &path, &project);
     for rule in rules::ALL.iter().copied() {
         if let Some(check) = rule.check

@@ -58,4 +58,13 @@ proptest! {
         prop_assert!(!ignore.excludes(&nested));
         prop_assert!(DockerIgnore::parse("**/*.pem").excludes(&nested));
     }
+
+    #[test]
+    fn json5_comments_blank_out_without_moving_anything(text in "(?s)[{}\\[\\]:,'\"/*\\\\a-z0-9\n\t é]{0,160}") {
+        let yaml = portcullis::parse::json5::as_yaml(&text);
+        prop_assert_eq!(yaml.len(), text.len());
+        prop_assert_eq!(yaml.matches('\n').count(), text.matches('\n').count());
+        // Whatever it makes of the text, the dependency-bot rules stay within it.
+        portcullis::fuzzing::check_all_at(portcullis::source::FileKind::DependencyBot, &text, "renovate.json5");
+    }
 }
