@@ -38,6 +38,10 @@ MAPPING = {
     "insecure-commands": ["insecure-commands"],
     "secrets-inherit": ["secrets-inherit"],
     "self-hosted-runner": ["self-hosted-runner"],
+    "use-trusted-publishing": ["long-lived-publish-token"],
+    "typosquat-uses": ["typosquatted-action"],
+    "dependabot-execution": ["dependency-bot-code-execution"],
+    "dependabot-cooldown": ["missing-dependency-cooldown"],
 }
 
 
