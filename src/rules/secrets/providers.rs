@@ -883,6 +883,89 @@ pub static PROVIDERS: &[Provider] = &[
         9,
         3.0,
     ),
+    // Source: JFrog Artifactory: API keys (`AKCp`, deprecated but still accepted).
+    p(
+        "Artifactory API key",
+        &["AKCp"],
+        r"\b(AKCp[A-Za-z0-9]{69})\b",
+        4,
+        3.0,
+    ),
+    // Source: npm: access tokens (`npm_` and 36 base62 characters).
+    p(
+        "npm access token",
+        &["npm_"],
+        r"\b(npm_[A-Za-z0-9]{36})\b",
+        4,
+        3.0,
+    ),
+    // Source: NuGet: API keys of nuget.org (`oy2` and 43 characters).
+    p("NuGet API key", &["oy2"], r"\b(oy2[a-z0-9]{43})\b", 3, 3.0),
+    // Source: Private Packagist: organisation and user tokens, read-only (`ort`, `urt`) and
+    // update (`out`, `uut`).
+    p(
+        "Private Packagist token",
+        &["packagist_"],
+        r"\b(packagist_[ou][ru]t_[a-f0-9]{68})\b",
+        14,
+        3.0,
+    ),
+    // Source: Google OAuth 2.0: access tokens (`ya29.`).
+    p(
+        "Google OAuth access token",
+        &["ya29."],
+        r"\b(ya29\.[0-9A-Za-z_-]{40,2048})(?:[^0-9A-Za-z_-]|$)",
+        5,
+        3.5,
+    ),
+    // Source: Microsoft Teams: incoming webhook URLs.
+    p(
+        "Microsoft Teams incoming webhook URL",
+        &["webhook.office.com"],
+        r"(https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/[a-f0-9-]{36}@[a-f0-9-]{36}/IncomingWebhook/[a-f0-9]{32}/[a-f0-9-]{36})",
+        0,
+        3.0,
+    ),
+    // Source: Red Hat OpenShift: user (OAuth) access tokens.
+    p(
+        "OpenShift user token",
+        &["sha256~"],
+        r"(sha256~[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        7,
+        3.5,
+    ),
+    // Source: Defined Networking (Nebula): API tokens.
+    p(
+        "Defined Networking API token",
+        &["dnkey-"],
+        r"\b(dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52})\b",
+        6,
+        3.0,
+    ),
+    // Source: 42 intranet: OAuth application secrets.
+    p(
+        "Intra42 client secret",
+        &["s-s4t2"],
+        r"\b(s-s4t2(?:ud|af)-[a-f0-9]{64})\b",
+        9,
+        3.0,
+    ),
+    // Source: MaxMind: license keys (`_mmk` suffix).
+    p(
+        "MaxMind license key",
+        &["_mmk"],
+        r"\b([A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)\b",
+        0,
+        3.0,
+    ),
+    // Source: SettleMint: personal, application and service access tokens.
+    p(
+        "SettleMint access token",
+        &["sm_pat_", "sm_aat_", "sm_sat_"],
+        r"\b(sm_[pas]at_[A-Za-z0-9]{16})\b",
+        7,
+        3.0,
+    ),
 ];
 
 /// One generator template per provider, for measuring recall: `{A:n}` mixed-case
@@ -890,6 +973,20 @@ pub static PROVIDERS: &[Provider] = &[
 /// lower-case hex, `{d:n}` digits, `{l:n}` letters, `{u:n}` base64url, `{b:n}` base64, `{B:n}`
 /// base32, and `{crc}` the base62 CRC32 of the 30 characters before it.
 pub static SAMPLES: &[(&str, &str)] = &[
+    ("Artifactory API key", "AKCp{A:69}"),
+    ("npm access token", "npm_{A:36}"),
+    ("NuGet API key", "oy2{a:43}"),
+    ("Private Packagist token", "packagist_uut_{h:68}"),
+    ("Google OAuth access token", "ya29.{u:150}"),
+    (
+        "Microsoft Teams incoming webhook URL",
+        "https://acme.webhook.office.com/webhookb2/{h:8}-{h:4}-{h:4}-{h:4}-{h:12}@{h:8}-{h:4}-{h:4}-{h:4}-{h:12}/IncomingWebhook/{h:32}/{h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("OpenShift user token", "sha256~{u:43}"),
+    ("Defined Networking API token", "dnkey-{a:26}-{a:52}"),
+    ("Intra42 client secret", "s-s4t2ud-{h:64}"),
+    ("MaxMind license key", "{A:6}_{A:29}_mmk"),
+    ("SettleMint access token", "sm_pat_{A:16}"),
     ("GitHub personal access token", "ghp_{A:30}{crc}"),
     ("GitHub OAuth access token", "gho_{A:30}{crc}"),
     ("GitHub App user-to-server token", "ghu_{A:30}{crc}"),
