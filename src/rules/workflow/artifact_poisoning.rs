@@ -22,7 +22,8 @@ declare_rule! {
     /// `eval "$(cat …)"`, `require`/`import` in github-script, `uses: ./…`); running a
     /// workspace build or package tool (npm, make, pip, cargo, go, mvn, docker build, …) over a
     /// download that landed in the workspace; or writing the artifact's text to a step output
-    /// that a later script expands (unless the value is checked to be a number).
+    /// that a later script expands — in the job, or in a job that needs it through the job's
+    /// `outputs` — unless the value is checked to be a number.
     ///
     /// Trusted after all: a job or step `if:` that requires the triggering run to come from
     /// the repository itself (`head_repository.full_name == github.repository`, `fork ==
@@ -153,7 +154,8 @@ fn check(doc: &Document, cx: &mut Context) {
             if step_cond.as_ref().is_some_and(same_repository) {
                 continue;
             }
-            let uses = unsafe_uses(&steps, &download, cx);
+            let (mut uses, tainted) = unsafe_uses(&steps, &download, cx);
+            uses.extend(uses_in_needing_jobs(root, &job, &tainted, cx));
             if let Some((_, first)) = uses.first() {
                 reports.push((download.span, download.what.clone(), first.clone(), uses));
             }
@@ -432,7 +434,13 @@ fn downloads(steps: &[&Node], cx: &Context) -> Vec<Download> {
 }
 
 /// The unsafe uses after a download, in order: (where, what it does).
-fn unsafe_uses(steps: &[&Node], download: &Download, cx: &Context) -> Vec<(Span, String)> {
+/// The unsafe uses after a download in its job, and the step outputs (step id, output) that
+/// carry the artifact's text.
+fn unsafe_uses(
+    steps: &[&Node],
+    download: &Download,
+    cx: &Context,
+) -> (Vec<(Span, String)>, Vec<(String, String)>) {
     let mut folder = download.folder.clone();
     let mut uses = Vec::new();
     let checkout_paths: Vec<String> = steps
@@ -536,7 +544,79 @@ fn unsafe_uses(steps: &[&Node], download: &Download, cx: &Context) -> Vec<(Span,
             }
         }
     }
-    uses
+    (uses, tainted_outputs)
+}
+
+/// U3 across jobs: outputs of job `id` mapped from the tainted step outputs, expanded by a job
+/// that needs it into a `run:` or a github-script.
+fn uses_in_needing_jobs(
+    root: &Node,
+    job: &workflow::Job,
+    tainted: &[(String, String)],
+    cx: &Context,
+) -> Vec<(Span, String)> {
+    let mut found = Vec::new();
+    if tainted.is_empty() {
+        return found;
+    }
+    let mapped: Vec<String> = job
+        .get("outputs")
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|o| {
+            o.value.as_str().is_some_and(|v| {
+                tainted
+                    .iter()
+                    .any(|(id, out)| v.contains(&format!("steps.{id}.outputs.{out}")))
+            })
+        })
+        .filter_map(|o| o.key_str().map(str::to_ascii_lowercase))
+        .collect();
+    if mapped.is_empty() {
+        return found;
+    }
+    let prefix = format!("needs.{}.outputs.", job.id.to_ascii_lowercase());
+    for other in workflow::jobs(root) {
+        let needs: Vec<String> = match other.get("needs") {
+            Some(n) => match n.as_seq() {
+                Some(items) => items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                None => n.as_str().map(str::to_string).into_iter().collect(),
+            },
+            None => Vec::new(),
+        };
+        if !needs.iter().any(|n| n == job.id) {
+            continue;
+        }
+        for step in other.steps() {
+            let mut code: Vec<&Node> = step.get("run").into_iter().collect();
+            if action_name(step).as_deref() == Some("actions/github-script") {
+                code.extend(step.get("with").and_then(|w| w.get("script")));
+            }
+            for node in code {
+                for (span, expr) in super::expressions(node, &cx.file.text) {
+                    let hit = super::tainted_by(&expr, &|path| {
+                        path.strip_prefix(&prefix)
+                            .filter(|name| mapped.iter().any(|m| m == name))
+                            .map(|_| path.to_string())
+                    });
+                    if let Some((path, _)) = hit.into_iter().next() {
+                        found.push((
+                            span,
+                            format!(
+                                "expands `{path}`, read from it, into a script of job `{}`",
+                                other.id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    found
 }
 
 fn command_span(cmd: &Command, whole: Span) -> Span {
