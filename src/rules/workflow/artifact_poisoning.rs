@@ -434,13 +434,18 @@ fn downloads(steps: &[&Node], cx: &Context) -> Vec<Download> {
 }
 
 /// The unsafe uses after a download, in order: (where, what it does).
-/// The unsafe uses after a download in its job, and the step outputs (step id, output) that
-/// carry the artifact's text.
+/// Where an artifact is used unsafely, and how.
+type UnsafeUse = (Span, String);
+/// A step output (step id, output name).
+type StepOutput = (String, String);
+
+/// The unsafe uses after a download in its job, and the step outputs that carry the
+/// artifact's text.
 fn unsafe_uses(
     steps: &[&Node],
     download: &Download,
     cx: &Context,
-) -> (Vec<(Span, String)>, Vec<(String, String)>) {
+) -> (Vec<UnsafeUse>, Vec<StepOutput>) {
     let mut folder = download.folder.clone();
     let mut uses = Vec::new();
     let checkout_paths: Vec<String> = steps
