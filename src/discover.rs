@@ -470,17 +470,7 @@ impl Walk<'_> {
                 return refused("a symbolic link to something other than a regular file; not read");
             }
             let shown = self.root.join(inside);
-            let display = display_path(&shown, self.cwd);
-            if self.exclude.is_match(&display) {
-                return None;
-            }
-            return Some(Discovered {
-                path: real,
-                display,
-                kind,
-                refused: None,
-                text: None,
-            });
+            return self.through_link(real, &shown, kind);
         }
         if !file_type.is_file() {
             if kind == FileKind::Text {
@@ -491,19 +481,7 @@ impl Walk<'_> {
         let mut text = None;
         if kind != FileKind::Text && meta.len() <= MAX_LINK_TEXT {
             match self.link_written_as_file(path) {
-                SmallFile::Link(real, shown) => {
-                    let display = display_path(&shown, self.cwd);
-                    if self.exclude.is_match(&display) {
-                        return None;
-                    }
-                    return Some(Discovered {
-                        path: real,
-                        display,
-                        kind,
-                        refused: None,
-                        text: None,
-                    });
-                }
+                SmallFile::Link(real, shown) => return self.through_link(real, &shown, kind),
                 SmallFile::Text(bytes) => text = Some(bytes),
                 SmallFile::Unread => {}
             }
@@ -514,6 +492,22 @@ impl Walk<'_> {
             kind,
             refused: None,
             text,
+        })
+    }
+
+    /// A file reached through a link (real or checked out as a file): read at its real path,
+    /// shown and excluded by its path under the root.
+    fn through_link(&self, real: PathBuf, shown: &Path, kind: FileKind) -> Option<Discovered> {
+        let display = display_path(shown, self.cwd);
+        if self.exclude.is_match(&display) {
+            return None;
+        }
+        Some(Discovered {
+            path: real,
+            display,
+            kind,
+            refused: None,
+            text: None,
         })
     }
 

@@ -61,6 +61,16 @@ impl Command {
         self.words.first().map(|w| w.text.as_str())
     }
 
+    /// From the command's first word to its last; `None` for a command of assignments only.
+    pub fn span(&self) -> Option<Span> {
+        let first = self.words.first()?;
+        Some(
+            first
+                .span
+                .to(self.words.last().map_or(first.span, |l| l.span)),
+        )
+    }
+
     /// The command name without a path: `/usr/bin/curl` → `curl`.
     pub fn program(&self) -> Option<&str> {
         self.name().map(|n| n.rsplit('/').next().unwrap_or(n))

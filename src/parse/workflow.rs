@@ -12,6 +12,20 @@ impl<'a> Job<'a> {
         self.entry.value.get(key)
     }
 
+    /// The jobs this one names in `needs:` (one id or a list).
+    pub fn needs(&self) -> Vec<String> {
+        match self.get("needs") {
+            Some(node) => match node.as_seq() {
+                Some(items) => items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                None => node.as_str().map(str::to_string).into_iter().collect(),
+            },
+            None => Vec::new(),
+        }
+    }
+
     pub fn steps(&self) -> impl Iterator<Item = &'a Node> {
         self.get("steps")
             .and_then(Node::as_seq)

@@ -257,10 +257,8 @@ fn trusted_workflows(root: &Node, cx: &Context) -> bool {
         if !is_yaml {
             continue;
         }
-        let Some(text) = cx.project.read_referenced(&path) else {
-            continue;
-        };
-        let Ok(Some(other)) = crate::parse::yaml::parse(&text) else {
+        // Read and parsed once per scan, whichever workflows ask.
+        let Some(other) = cx.project.yaml_file(&path) else {
             continue;
         };
         let events: Vec<String> = workflow::triggers(&other)
@@ -358,18 +356,10 @@ fn downloads(steps: &[&Node], cx: &Context) -> Vec<Download> {
             continue;
         }
         let script = cx.run_script(run);
-        let working = step
-            .get("working-directory")
-            .and_then(Node::as_str)
-            .map(normalize)
-            .unwrap_or_default();
+        let working = working_directory(step);
         for (index, cmd) in script.commands.iter().enumerate() {
             let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
-            let span = || {
-                cmd.words.first().map_or(run.span, |w| {
-                    w.span.to(cmd.words.last().map_or(w.span, |l| l.span))
-                })
-            };
+            let span = || cmd.span().unwrap_or(run.span);
             if let ["gh", "run", "download", rest @ ..] = words.as_slice() {
                 let Some(id) = positional(
                     rest,
@@ -501,11 +491,7 @@ fn unsafe_uses(
         let Some(run) = step.get("run") else { continue };
         let Some(text) = run.as_str() else { continue };
         let script = cx.run_script(run);
-        let working = step
-            .get("working-directory")
-            .and_then(Node::as_str)
-            .map(normalize)
-            .unwrap_or_default();
+        let working = working_directory(step);
         let first = if same_step {
             download.command.map_or(0, |c| c + 1)
         } else {
@@ -522,7 +508,7 @@ fn unsafe_uses(
                 continue;
             }
             if let Some(what) = executes_from(cmd, &folder) {
-                uses.push((command_span(cmd, run.span), what));
+                uses.push((cmd.span().unwrap_or(run.span), what));
                 continue;
             }
             let in_workspace =
@@ -532,7 +518,7 @@ fn unsafe_uses(
                 && let Some(tool) = workspace_tool(cmd)
             {
                 uses.push((
-                    command_span(cmd, run.span),
+                    cmd.span().unwrap_or(run.span),
                     format!("runs `{tool}` in the workspace the artifact landed in"),
                 ));
             }
@@ -583,17 +569,7 @@ fn uses_in_needing_jobs(
     }
     let prefix = format!("needs.{}.outputs.", job.id.to_ascii_lowercase());
     for other in workflow::jobs(root) {
-        let needs: Vec<String> = match other.get("needs") {
-            Some(n) => match n.as_seq() {
-                Some(items) => items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect(),
-                None => n.as_str().map(str::to_string).into_iter().collect(),
-            },
-            None => Vec::new(),
-        };
-        if !needs.iter().any(|n| n == job.id) {
+        if !other.needs().iter().any(|n| n == job.id) {
             continue;
         }
         for step in other.steps() {
@@ -624,10 +600,12 @@ fn uses_in_needing_jobs(
     found
 }
 
-fn command_span(cmd: &Command, whole: Span) -> Span {
-    cmd.words.first().map_or(whole, |w| {
-        w.span.to(cmd.words.last().map_or(w.span, |l| l.span))
-    })
+/// A step's `working-directory`, normalised (`""` for the workspace root, its default).
+fn working_directory(step: &Node) -> String {
+    step.get("working-directory")
+        .and_then(Node::as_str)
+        .map(normalize)
+        .unwrap_or_default()
 }
 
 /// `${{ github.run_id }}` or `$GITHUB_RUN_ID`: the current run, whose artifacts it made.

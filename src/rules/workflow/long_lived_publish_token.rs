@@ -344,9 +344,7 @@ fn publishes(step: &Node, cx: &Context) -> Vec<(Registry, Command, Span)> {
         .iter()
         .filter_map(|cmd| {
             let registry = publish_registry(cmd)?;
-            let span = cmd.words.first().map_or(run.span, |w| {
-                cmd.words.last().map_or(w.span, |l| w.span.to(l.span))
-            });
+            let span = cmd.span().unwrap_or(run.span);
             Some((registry, cmd.clone(), span))
         })
         .collect()

@@ -108,23 +108,7 @@ fn check(doc: &Document, cx: &mut Context) {
         _ => None,
     };
     for (job, step) in steps(doc) {
-        let mut code = Vec::new();
-        if let Some(run) = step.get("run") {
-            code.push((run, "`run:`"));
-        }
-        if let Some(action) = action_name(step)
-            && let Some(with) = step.get("with").and_then(|w| w.as_map())
-        {
-            for (name, input, what) in CODE_INPUTS {
-                if action == *name {
-                    code.extend(
-                        with.iter()
-                            .filter(|e| e.key_str().is_some_and(|k| k.eq_ignore_ascii_case(input)))
-                            .map(|e| (&e.value, *what)),
-                    );
-                }
-            }
-        }
+        let code = code_values(step);
         // `${{ env.X }}` is as dangerous as the value X was set from, at the step, job or
         // workflow level (the nearest one wins).
         let envs = [step.get("env"), job_env(&job), workflow_env];
@@ -195,28 +179,7 @@ fn through_local_callees(doc: &Document, cx: &Context) -> (Vec<CrossFile>, Vec<(
         Document::Action(root) => (root, false),
         _ => return (out, unresolved),
     };
-    let workflow_env = root.get("env");
-    // (caller node holding `uses:`/`with:`, env maps it sees, whether it calls a workflow)
-    let mut callers: Vec<(&Node, Vec<&Node>, bool)> = Vec::new();
-    if is_workflow {
-        for job in workflow::jobs(root) {
-            let job_env = job.get("env");
-            if job.get("uses").is_some() {
-                callers.push((&job.entry.value, workflow_env.into_iter().collect(), true));
-            }
-            for step in job.steps() {
-                let envs = [step.get("env"), job_env, workflow_env]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                callers.push((step, envs, false));
-            }
-        }
-    } else {
-        for step in workflow::action_steps(root) {
-            callers.push((step, step.get("env").into_iter().collect(), false));
-        }
-    }
+    let callers = places(root, is_workflow);
     for (caller, envs, calls_workflow) in callers {
         let Some(uses) = caller.get("uses") else {
             continue;
@@ -322,6 +285,56 @@ fn through_local_callees(doc: &Document, cx: &Context) -> (Vec<CrossFile>, Vec<(
     (out, unresolved)
 }
 
+/// The values of a step that are code: its `run:`, and the code inputs of well-known actions
+/// (`CODE_INPUTS`), with how to name each.
+fn code_values(step: &Node) -> Vec<(&Node, &'static str)> {
+    let mut code = Vec::new();
+    if let Some(run) = step.get("run") {
+        code.push((run, "`run:`"));
+    }
+    if let Some(action) = action_name(step)
+        && let Some(with) = step.get("with").and_then(Node::as_map)
+    {
+        for (name, input, what) in CODE_INPUTS {
+            if action == *name {
+                code.extend(
+                    with.iter()
+                        .filter(|e| e.key_str().is_some_and(|k| k.eq_ignore_ascii_case(input)))
+                        .map(|e| (&e.value, *what)),
+                );
+            }
+        }
+    }
+    code
+}
+
+/// The places of a workflow or composite action that may call or run something: each job
+/// calling a reusable workflow (with the workflow's `env`), and each step with the `env`
+/// maps it sees, nearest first; and whether the place calls a workflow.
+fn places(root: &Node, is_workflow: bool) -> Vec<(&Node, Vec<&Node>, bool)> {
+    let mut places = Vec::new();
+    if !is_workflow {
+        for step in workflow::action_steps(root) {
+            places.push((step, step.get("env").into_iter().collect(), false));
+        }
+        return places;
+    }
+    let workflow_env = root.get("env");
+    for job in workflow::jobs(root) {
+        if job.get("uses").is_some() {
+            places.push((&job.entry.value, workflow_env.into_iter().collect(), true));
+        }
+        for step in job.steps() {
+            let envs = [step.get("env"), job.get("env"), workflow_env]
+                .into_iter()
+                .flatten()
+                .collect();
+            places.push((step, envs, false));
+        }
+    }
+    places
+}
+
 fn is_composite(root: &Node) -> bool {
     root.get("runs")
         .and_then(|r| r.get("using"))
@@ -366,27 +379,7 @@ fn callee_sinks(
     let root = &callee.root;
     let wanted = format!("inputs.{}", input.to_ascii_lowercase());
     let from_input = |p: &str| (p == wanted).then(|| p.to_string());
-    // (node holding `uses:`/`with:`/`run:`, env maps it sees, calls a workflow)
-    let mut places: Vec<(&Node, Vec<&Node>, bool)> = Vec::new();
-    if is_workflow {
-        let workflow_env = root.get("env");
-        for job in workflow::jobs(root) {
-            if job.get("uses").is_some() {
-                places.push((&job.entry.value, workflow_env.into_iter().collect(), true));
-            }
-            for step in job.steps() {
-                let envs = [step.get("env"), job.get("env"), workflow_env]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                places.push((step, envs, false));
-            }
-        }
-    } else {
-        for step in workflow::action_steps(root) {
-            places.push((step, step.get("env").into_iter().collect(), false));
-        }
-    }
+    let places = places(root, is_workflow);
     let mut sinks = Vec::new();
     for (place, envs, calls_workflow) in places {
         let source = |p: &str| -> Option<String> {
@@ -395,26 +388,7 @@ fn callee_sinks(
             }
             from_input(p)
         };
-        let mut code: Vec<(&Node, &str)> = Vec::new();
-        if let Some(run) = place.get("run") {
-            code.push((run, "`run:`"));
-        }
-        if let Some(action) = action_name(place)
-            && let Some(with) = place.get("with").and_then(Node::as_map)
-        {
-            for (name, code_input, what) in CODE_INPUTS {
-                if action == *name {
-                    code.extend(
-                        with.iter()
-                            .filter(|e| {
-                                e.key_str()
-                                    .is_some_and(|k| k.eq_ignore_ascii_case(code_input))
-                            })
-                            .map(|e| (&e.value, *what)),
-                    );
-                }
-            }
-        }
+        let code = code_values(place);
         for (node, what) in code {
             for (span, expr) in expressions(node, &callee.text) {
                 if !tainted_by(&expr, &source).is_empty() {

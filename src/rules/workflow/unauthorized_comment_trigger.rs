@@ -270,18 +270,17 @@ impl Judge<'_, '_> {
             && uses.trim().starts_with("./")
             && self.here
             && let Some(path) = local_callee(self.cx, uses, true)
-            && let Some(text) = self.cx.project.read_referenced(&path)
-            && let Ok(Some(callee)) = crate::parse::yaml::parse(&text)
+            && let Some(callee) = self.cx.project.local_yaml(&path)
         {
-            let callee_jobs: Vec<Job> = workflow::jobs(&callee).collect();
+            let callee_jobs: Vec<Job> = workflow::jobs(&callee.root).collect();
             let callee_judge = Judge {
                 cx: self.cx,
-                source: &text,
+                source: &callee.text,
                 here: false,
                 trusted: self.trusted.clone(),
                 gate_actions: self.gate_actions.clone(),
                 workflow_power: None,
-                workflow_permissions: callee.get("permissions"),
+                workflow_permissions: callee.root.get("permissions"),
             };
             for callee_job in &callee_jobs {
                 let cond = callee_job
@@ -429,9 +428,7 @@ impl Judge<'_, '_> {
                     "changes the repository with the job token (`{}`)",
                     words.iter().take(3).copied().collect::<Vec<_>>().join(" ")
                 ),
-                span: at(cmd.words.first().map_or(run.span, |w| {
-                    w.span.to(cmd.words.last().map_or(w.span, |l| l.span))
-                })),
+                span: at(cmd.span().unwrap_or(run.span)),
             })
         })
     }
@@ -499,7 +496,7 @@ impl Judge<'_, '_> {
         if job.get("environment").is_some() {
             return true;
         }
-        let mut queue = needs(job);
+        let mut queue = job.needs();
         let mut seen: Vec<String> = Vec::new();
         while let Some(id) = queue.pop() {
             if seen.contains(&id) {
@@ -541,7 +538,7 @@ impl Judge<'_, '_> {
                     return true;
                 }
             }
-            queue.extend(needs(needed));
+            queue.extend(needed.needs());
         }
         false
     }
@@ -663,24 +660,25 @@ fn json_array(e: &Expr) -> Option<Vec<String>> {
         .collect()
 }
 
-/// `steps.<id>.outputs.<o> == 'true'` for one of `ids`.
-fn output_is_true(e: &Expr, ids: &[String]) -> bool {
+/// The context compared `== 'true'` (either side), when `e` is such a comparison.
+fn compared_to_true(e: &Expr) -> Option<&Expr> {
     let Expr::Binary {
         op: "==",
         left,
         right,
     } = e
     else {
-        return false;
+        return None;
     };
-    let (path, literal) = match (&**left, &**right) {
-        (p, Expr::String(s)) | (Expr::String(s), p) => (p, s),
-        _ => return false,
-    };
-    if literal != "true" {
-        return false;
+    match (&**left, &**right) {
+        (path, Expr::String(s)) | (Expr::String(s), path) if s == "true" => Some(path),
+        _ => None,
     }
-    let Some(name) = path.path_name() else {
+}
+
+/// `steps.<id>.outputs.<o> == 'true'` for one of `ids`.
+fn output_is_true(e: &Expr, ids: &[String]) -> bool {
+    let Some(name) = compared_to_true(e).and_then(Expr::path_name) else {
         return false;
     };
     ids.iter()
@@ -689,19 +687,7 @@ fn output_is_true(e: &Expr, ids: &[String]) -> bool {
 
 /// `needs.<job>.outputs.<o> == 'true'` for one of the mapped outputs of `job`.
 fn needs_output_is_true(e: &Expr, job: &str, outputs: &[String]) -> bool {
-    let Expr::Binary {
-        op: "==",
-        left,
-        right,
-    } = e
-    else {
-        return false;
-    };
-    let (path, literal) = match (&**left, &**right) {
-        (p, Expr::String(s)) | (Expr::String(s), p) => (p, s),
-        _ => return false,
-    };
-    let Expr::Path { root, parts, .. } = path else {
+    let Some(Expr::Path { root, parts, .. }) = compared_to_true(e) else {
         return false;
     };
     let names: Vec<String> = parts
@@ -711,25 +697,11 @@ fn needs_output_is_true(e: &Expr, job: &str, outputs: &[String]) -> bool {
             _ => String::new(),
         })
         .collect();
-    literal == "true"
-        && root.eq_ignore_ascii_case("needs")
+    root.eq_ignore_ascii_case("needs")
         && names.len() == 3
         && names[0] == job.to_ascii_lowercase()
         && names[1] == "outputs"
         && outputs.iter().any(|o| o.eq_ignore_ascii_case(&names[2]))
-}
-
-fn needs(job: &Job) -> Vec<String> {
-    match job.get("needs") {
-        Some(node) => match node.as_seq() {
-            Some(items) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-            None => node.as_str().map(str::to_string).into_iter().collect(),
-        },
-        None => Vec::new(),
-    }
 }
 
 /// A command that changes the repository with the job's token.
