@@ -82,19 +82,29 @@ pub fn scan(options: &ScanOptions) -> Report {
         max_file_size: options.config.max_file_size,
         ..Project::default()
     };
-    for file in files
-        .iter_mut()
+    let env_files: Vec<(
+        PathBuf,
+        Result<Loaded, ReadError>,
+        Option<parse::env::EnvFile>,
+    )> = files
+        .par_iter_mut()
         .filter(|f| f.kind == FileKind::Env && f.refused.is_none())
-    {
-        let loaded = load_discovered(file, options.config.max_file_size);
-        if let (Ok(loaded), Some(dir)) = (&loaded, file.path.parent())
-            && file.path.file_name().is_some_and(|n| n == ".env")
-        {
-            project
-                .env_files
-                .insert(dir.to_path_buf(), parse::env::parse(&loaded.text));
+        .map(|file| {
+            let loaded = load_discovered(file, options.config.max_file_size);
+            let parsed = match &loaded {
+                Ok(loaded) if file.path.file_name().is_some_and(|n| n == ".env") => {
+                    Some(parse::env::parse(&loaded.text))
+                }
+                _ => None,
+            };
+            (file.path.clone(), loaded, parsed)
+        })
+        .collect();
+    for (path, loaded, parsed) in env_files {
+        if let (Some(parsed), Some(dir)) = (parsed, path.parent()) {
+            project.env_files.insert(dir.to_path_buf(), parsed);
         }
-        early.insert(file.path.clone(), loaded);
+        early.insert(path, loaded);
     }
     include_referenced_compose_files(&mut files, &mut early, &mut project, options);
 
@@ -209,50 +219,64 @@ fn include_referenced_compose_files(
     options: &ScanOptions,
 ) {
     let roots = project.roots.clone();
-    let mut known: HashSet<PathBuf> = files
-        .iter()
-        .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+    // Every compose file is read and parsed on all cores first; the links are then followed in
+    // order, one file at a time, as before.
+    let mut links: HashMap<PathBuf, ComposeLinks> = files
+        .par_iter_mut()
+        .filter(|f| f.kind == FileKind::Compose && f.refused.is_none())
+        .map(|file| {
+            let loaded = load_discovered(file, options.config.max_file_size);
+            let links = match &loaded {
+                Ok(loaded) => compose_links(&file.path, &loaded.text, &options.cwd),
+                Err(_) => ComposeLinks::default(),
+            };
+            (file.path.clone(), (loaded, links))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|(path, (loaded, links))| {
+            early.insert(path.clone(), loaded);
+            (path, links)
+        })
         .collect();
+    // The files already listed, by their real paths: asked for only when a link needs it.
+    let mut known: Option<HashSet<PathBuf>> = None;
     let mut queue: Vec<PathBuf> = files
         .iter()
         .filter(|f| f.kind == FileKind::Compose)
         .map(|f| f.path.clone())
         .collect();
     while let Some(path) = queue.pop() {
-        let loaded = early
-            .entry(path.clone())
-            .or_insert_with(|| load(&path, options.config.max_file_size));
-        let Ok(Loaded { text, .. }) = loaded else {
-            continue;
-        };
-        let Some(dir) = path.parent() else { continue };
-        let Ok(Some(root)) = parse::yaml::parse(text) else {
-            continue;
-        };
-        // Where each env file is loaded, for `committed-env-file`'s related locations.
-        let display = discover::display_path(&path, &options.cwd);
-        let lines = crate::source::LineIndex::new(text);
-        let mut env_files = Vec::new();
-        for (file, node) in parse::compose::env_files(&root) {
-            if let Ok(canonical) = std::fs::canonicalize(dir.join(&file)) {
-                project
-                    .env_file_loaders
-                    .entry(canonical)
-                    .or_default()
-                    .push(Location {
-                        path: display.clone(),
-                        start: lines.line_col(text, node.span.start as usize),
-                        end: lines.line_col(text, node.span.end as usize),
-                    });
-                env_files.push(file);
+        let links = match links.remove(&path) {
+            Some(links) => links,
+            None => {
+                let loaded = early
+                    .entry(path.clone())
+                    .or_insert_with(|| load(&path, options.config.max_file_size));
+                match loaded {
+                    Ok(Loaded { text, .. }) => compose_links(&path, text, &options.cwd),
+                    Err(_) => continue,
+                }
             }
+        };
+        if links.env_files.is_empty() && links.references.is_empty() {
+            continue;
+        }
+        let known = known.get_or_insert_with(|| {
+            files
+                .par_iter()
+                .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+                .collect()
+        });
+        for (_, canonical, location) in &links.env_files {
+            project
+                .env_file_loaders
+                .entry(canonical.clone())
+                .or_default()
+                .push(location.clone());
         }
         // An env file a service loads is an env file whatever its name (`app.env`).
-        for file in env_files {
-            let candidate = dir.join(&file);
-            let Ok(canonical) = std::fs::canonicalize(&candidate) else {
-                continue;
-            };
+        for (candidate, canonical, _) in links.env_files {
             if roots.iter().any(|r| canonical.starts_with(r))
                 && canonical.is_file()
                 && known.insert(canonical)
@@ -269,11 +293,7 @@ fn include_referenced_compose_files(
                 }
             }
         }
-        for reference in parse::compose::referenced_files(&root) {
-            let candidate = dir.join(reference);
-            let Ok(canonical) = std::fs::canonicalize(&candidate) else {
-                continue;
-            };
+        for (candidate, canonical) in links.references {
             let inside = roots.iter().any(|r| canonical.starts_with(r));
             if !inside || !canonical.is_file() || !known.insert(canonical) {
                 continue;
@@ -293,6 +313,52 @@ fn include_referenced_compose_files(
         }
     }
     files.sort_by(|a, b| a.display.cmp(&b.display));
+}
+
+/// What a compose file says of other files.
+#[derive(Default)]
+struct ComposeLinks {
+    /// The env files its services load that exist: as written (joined to the file's folder),
+    /// their real path, and where the file names them.
+    env_files: Vec<(PathBuf, PathBuf, Location)>,
+    /// The compose files it extends or includes that exist: as written, and their real path.
+    references: Vec<(PathBuf, PathBuf)>,
+}
+
+fn compose_links(path: &Path, text: &str, cwd: &Path) -> ComposeLinks {
+    let mut links = ComposeLinks::default();
+    let Some(dir) = path.parent() else {
+        return links;
+    };
+    let Ok(Some(root)) = parse::yaml::parse(text) else {
+        return links;
+    };
+    let env_files = parse::compose::env_files(&root);
+    let references = parse::compose::referenced_files(&root);
+    if env_files.is_empty() && references.is_empty() {
+        return links;
+    }
+    // Where each env file is loaded, for `committed-env-file`'s related locations.
+    let display = discover::display_path(path, cwd);
+    let lines = crate::source::LineIndex::new(text);
+    for (file, node) in env_files {
+        let candidate = dir.join(&file);
+        if let Ok(canonical) = std::fs::canonicalize(&candidate) {
+            let location = Location {
+                path: display.clone(),
+                start: lines.line_col(text, node.span.start as usize),
+                end: lines.line_col(text, node.span.end as usize),
+            };
+            links.env_files.push((candidate, canonical, location));
+        }
+    }
+    for reference in references {
+        let candidate = dir.join(reference);
+        if let Ok(canonical) = std::fs::canonicalize(&candidate) {
+            links.references.push((candidate, canonical));
+        }
+    }
+    links
 }
 
 /// A file's text as Portcullis reads it: UTF-8, with any byte-order mark removed and any

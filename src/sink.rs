@@ -224,6 +224,7 @@ impl Output {
 
     /// Mask and escape whole lines of text and write them to the target.
     fn pass(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        use rayon::prelude::*;
         if raw.is_empty() {
             return Ok(());
         }
@@ -231,27 +232,62 @@ impl Output {
         let Some(target) = self.target.as_mut() else {
             return Ok(());
         };
-        // Renderers write UTF-8; should one not, the bytes are shown as U+FFFD, never passed.
-        let text = String::from_utf8_lossy(raw);
-        let text = mask(&text);
-        match target {
-            Target::Stdout => {
-                let text = if on_actions_runner() && !commands {
-                    guard_lines(&text)
+        let guard = matches!(target, Target::Stdout) && on_actions_runner() && !commands;
+        // Pieces of whole lines, masked on every core.
+        let pieces: Vec<Cow<'_, str>> = line_pieces(raw, PIECE)
+            .par_iter()
+            .map(|piece| {
+                // Renderers write UTF-8; should one not, the bytes are shown as U+FFFD, never
+                // passed.
+                let text = match String::from_utf8_lossy(piece) {
+                    Cow::Borrowed(text) => mask(text),
+                    Cow::Owned(text) => Cow::Owned(mask(&text).into_owned()),
+                };
+                if guard {
+                    match guard_lines(&text) {
+                        Cow::Borrowed(_) => text,
+                        Cow::Owned(guarded) => Cow::Owned(guarded),
+                    }
                 } else {
                     text
-                };
+                }
+            })
+            .collect();
+        for piece in pieces {
+            match target {
                 #[allow(clippy::disallowed_methods)] // the sink itself
-                std::io::stdout().lock().write_all(text.as_bytes())
+                Target::Stdout => std::io::stdout().lock().write_all(piece.as_bytes())?,
+                Target::File(file) => file.write_all(piece.as_bytes())?,
             }
-            Target::File(file) => file.write_all(text.as_bytes()),
         }
+        Ok(())
     }
+}
+
+/// Bytes masked at once on one core.
+const PIECE: usize = 64 * 1024;
+
+/// `raw` cut into pieces of about `size` bytes, each ending at a line break (but the last).
+fn line_pieces(raw: &[u8], size: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let mut rest = raw;
+    while rest.len() > size {
+        let Some(end) = rest[size..].iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        let (piece, after) = rest.split_at(size + end + 1);
+        pieces.push(piece);
+        rest = after;
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
 }
 
 /// Bytes an output holds before it writes its complete lines: memory stays bounded however
 /// large the report. Masking and escaping work on whole lines (no secret spans a line break).
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 1024 * 1024;
 
 impl Write for Output {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -314,6 +350,20 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_end_at_line_breaks_and_keep_every_byte() {
+        let text = b"one\ntwo two\nthree three three\nno break at the end";
+        for size in 0..text.len() + 2 {
+            let pieces = line_pieces(text, size);
+            assert_eq!(pieces.concat(), text.to_vec(), "size {size}");
+            for piece in &pieces[..pieces.len() - 1] {
+                assert!(piece.ends_with(b"\n"), "size {size}: {piece:?}");
+                assert!(piece.len() > size, "size {size}: {piece:?}");
+            }
+        }
+        assert!(line_pieces(b"", 4).is_empty());
+    }
 
     #[test]
     fn control_characters_are_escaped() {

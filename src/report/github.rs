@@ -7,7 +7,7 @@ use super::RenderContext;
 use crate::finding::{Level, Report};
 
 pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::Result<()> {
-    for f in &report.findings {
+    super::write_each(out, &report.findings, |out, _, f| {
         let command = match f.level {
             Level::Error => "error",
             Level::Warning => "warning",
@@ -28,8 +28,8 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
             f.location.end.column,
             escape_property(&format!("portcullis {}: {}", f.rule.id, f.rule.summary)),
             escape_data(&message)
-        )?;
-    }
+        )
+    })?;
     for note in &report.notifications {
         if note.level == Level::Warning {
             writeln!(

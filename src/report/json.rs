@@ -30,10 +30,10 @@ pub fn render(report: &Report, _cx: &RenderContext, out: &mut dyn Write) -> io::
     let head = serde_json::to_string_pretty(&head)?;
     out.write_all(&head.as_bytes()[..head.len() - 2])?;
     out.write_all(b",\n  \"findings\": [")?;
-    for (i, f) in report.findings.iter().enumerate() {
+    super::write_each(out, &report.findings, |out, i, f| {
         out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        write_finding(out, f)?;
-    }
+        write_finding(out, f)
+    })?;
     out.write_all(if report.findings.is_empty() {
         b"],\n  \"notifications\": "
     } else {

@@ -28,7 +28,7 @@ pub struct RenderContext<'a> {
     /// The enabled rules, in registry order: SARIF `rules[]`.
     pub rules: &'a [&'static Rule],
     /// The configured level of each rule.
-    pub level_of: &'a dyn Fn(&Rule) -> crate::finding::Level,
+    pub level_of: &'a (dyn Fn(&Rule) -> crate::finding::Level + Sync),
     pub color: bool,
     pub quiet: bool,
     /// Notes in full in human output (by default one line each).
@@ -60,6 +60,38 @@ pub fn render(
         Format::Json => json::render(report, cx, out),
         Format::Github => github::render(report, cx, out),
     }
+}
+
+/// Write one rendering of each of `items`, in order, rendering them on every core: a wave of
+/// items at a time is rendered in blocks, each block into its own buffer, and the buffers are
+/// written in order. The text in memory at once is one wave's, however many items there are.
+/// `each` gets the item's index in `items` (for separators).
+pub(crate) fn write_each<T: Sync>(
+    out: &mut dyn Write,
+    items: &[T],
+    each: impl Fn(&mut Vec<u8>, usize, &T) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 256;
+    const WAVE: usize = 32 * BLOCK;
+    for (wave_index, wave) in items.chunks(WAVE).enumerate() {
+        let blocks: Vec<io::Result<Vec<u8>>> = wave
+            .par_chunks(BLOCK)
+            .enumerate()
+            .map(|(block_index, block)| {
+                let first = wave_index * WAVE + block_index * BLOCK;
+                let mut buffer = Vec::with_capacity(block.len() * 512);
+                for (offset, item) in block.iter().enumerate() {
+                    each(&mut buffer, first + offset, item)?;
+                }
+                Ok(buffer)
+            })
+            .collect();
+        for block in blocks {
+            out.write_all(&block?)?;
+        }
+    }
+    Ok(())
 }
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -27,14 +27,15 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
     let at = text.find(&mark).expect("the mark is in the document");
     out.write_all(&text.as_bytes()[..at])?;
     out.write_all(b"[")?;
-    for (n, &i) in run.kept.iter().enumerate() {
+    super::write_each(out, &run.kept, |out, n, &i| {
         out.write_all(if n == 0 {
             b"\n        "
         } else {
             b",\n        "
         })?;
         serde_json::to_writer(&mut *out, &run.result(&run.findings[i]))?;
-    }
+        Ok(())
+    })?;
     out.write_all(if run.kept.is_empty() {
         b"]"
     } else {

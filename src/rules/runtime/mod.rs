@@ -528,10 +528,8 @@ impl Elsewhere {
             .is_some_and(|n| BASE_NAMES.contains(&n));
         if is_base {
             for name in OVERRIDE_NAMES {
-                let path = dir.join(name);
-                if path.is_file()
-                    && let Some(root) = cx.project.yaml_file(&path)
-                {
+                // Asked of the per-scan cache, which also remembers the files that are not there.
+                if let Some(root) = cx.project.yaml_file(&dir.join(name)) {
                     services.push((root, service.name.to_string()));
                 }
             }
