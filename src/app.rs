@@ -22,16 +22,18 @@ pub fn run(cli: Cli) -> u8 {
         Command::Upload(args) if !args.no_wait => args.wait_timeout,
         _ => 0,
     };
-    crate::net::configure(crate::net::Limits {
+    let limits = crate::net::Limits {
         request: std::time::Duration::from_secs(cli.request_timeout.max(1)),
         command: std::time::Duration::from_secs(cli.timeout.saturating_add(waiting)),
-    });
+    };
+    crate::net::configure(limits);
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Rules(args) => run_rules(args),
         Command::Action => crate::action::run(),
         Command::Upload(args) => run_upload(args),
         Command::Fix(args) => run_fix(args),
+        Command::Org(command) => crate::org::command::run(command, limits),
         Command::Explain { rule } => match rules::by_id(&rule) {
             Some(rule) => write_stdout(&docs::explain(rule)),
             None => {

@@ -61,6 +61,11 @@ pub enum Command {
     /// and images to the digest their tag names now (the image's registry, anonymously).
     /// Exit status 1 when some ref or tag could not be resolved.
     Fix(FixArgs),
+    /// Scan a whole organization with GitHub Actions as the engine: `plan` splits its
+    /// repositories into matrix jobs, `scan` checks one job's repositories, `report` merges
+    /// their results. Token from GITHUB_TOKEN.
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Show a rule's documentation.
     Explain {
         /// A rule id, e.g. `latest-tag`.
@@ -216,6 +221,112 @@ pub struct UploadArgs {
     /// Milliseconds between two processing-status requests.
     #[arg(long, default_value_t = 5000, hide = true)]
     pub poll_interval_ms: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// List the organization's repositories and print a job matrix for `strategy.matrix`:
+    /// `{"include": [{"job": "1/12", "repositories": "org/a org/b"}, …]}`, at most 256 jobs of
+    /// balanced size. Archived repositories and forks are left out unless asked for.
+    Plan(OrgPlanArgs),
+    /// Check repositories (one matrix job's): fetch the files Portcullis checks through the
+    /// API, scan them under the policy, write one JSON result per repository. Exit status 1
+    /// when a repository could not be checked or an upload failed (the others still are).
+    Scan(OrgScanArgs),
+    /// Merge per-repository results into a Markdown summary, an HTML page and a JSON file.
+    Report(OrgReportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct OrgPlanArgs {
+    /// The organization.
+    #[arg(long, value_name = "NAME")]
+    pub org: String,
+    /// Keep only repositories whose name (without the organization) matches a glob
+    /// (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave out repositories whose name matches a glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Keep only repositories with this topic (repeatable: any of them).
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Vec<String>,
+    /// Also scan archived repositories.
+    #[arg(long)]
+    pub include_archived: bool,
+    /// Also scan forks.
+    #[arg(long)]
+    pub include_forks: bool,
+    /// The most jobs (GitHub runs at most 256 from one matrix).
+    #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_jobs: u16,
+    /// The fewest repositories a job gets (each job costs a runner's start-up), unless there
+    /// are fewer.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub min_per_job: u16,
+    /// Write the matrix to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// GitHub API endpoint (GitHub Enterprise Server: `https://HOST/api/v3`).
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub api_url: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct OrgScanArgs {
+    /// The repositories, `owner/name`, separated by spaces, commas or lines (a matrix entry's
+    /// `repositories`).
+    #[arg(long, env = "PORTCULLIS_REPOSITORIES", value_name = "LIST")]
+    pub repositories: String,
+    /// The folder results are written to, one `<owner>/<name>.json` per repository.
+    #[arg(long, default_value = "portcullis-results", value_name = "DIR")]
+    pub results: PathBuf,
+    /// The organization policy (same format as portcullis.toml); each repository's own
+    /// configuration may only tighten it.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Upload each repository's SARIF to its own code scanning (category `portcullis/org`,
+    /// its default branch and commit); needs `security-events: write` on every repository.
+    #[arg(long)]
+    pub upload: bool,
+    /// GitHub API endpoint (GitHub Enterprise Server: `https://HOST/api/v3`).
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub api_url: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct OrgReportArgs {
+    /// The folder of per-repository results (any depth: downloaded artifacts may nest).
+    #[arg(default_value = "portcullis-results")]
+    pub results: PathBuf,
+    /// The plan's matrix (`org plan` output): a repository it names with no result is reported
+    /// as not checked.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// A previous merged JSON report: findings absent from it are marked new.
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+    /// Append the Markdown summary to FILE (e.g. `$GITHUB_STEP_SUMMARY`).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write the self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the merged results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Where the summary says the HTML page can be read (e.g. the run's artifacts page).
+    #[arg(long, value_name = "URL")]
+    pub page_url: Option<String>,
+    /// GitHub's web address, for links to files at the scanned commit.
+    #[arg(
+        long,
+        env = "GITHUB_SERVER_URL",
+        default_value = "https://github.com",
+        hide_env_values = true
+    )]
+    pub server_url: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -322,6 +322,8 @@ pub enum ApiError {
         rate_limited: bool,
         /// When it resets (unix time), if GitHub said.
         reset: Option<u64>,
+        /// Seconds to wait before asking again (`retry-after`), if GitHub said.
+        retry_after: Option<u64>,
     },
     /// No answer (see `net::Failure`), or an answer that is not JSON.
     Failed(String),
@@ -398,6 +400,9 @@ async fn call(
             reset: answer
                 .header("x-ratelimit-reset")
                 .and_then(|v| v.trim().parse().ok()),
+            retry_after: answer
+                .header("retry-after")
+                .and_then(|v| v.trim().parse().ok()),
         });
     }
     serde_json::from_slice(&answer.body)
@@ -412,6 +417,7 @@ pub fn describe(error: ApiError, what: &str) -> String {
             message,
             rate_limited,
             reset,
+            ..
         } => {
             let hint = match status {
                 401 => "the token is missing, expired or invalid",

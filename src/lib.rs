@@ -20,6 +20,7 @@ pub mod github;
 pub mod history;
 pub mod net;
 pub mod online;
+pub mod org;
 pub mod parse;
 pub mod redact;
 pub mod registry;

@@ -155,6 +155,9 @@ enum Target {
 pub struct Output {
     target: Option<Target>,
     text: Vec<u8>,
+    /// Where the last line break in `text` is: each write searches only the bytes it adds,
+    /// so a long line written in many small pieces costs linear time.
+    last_break: Option<usize>,
     /// The renderer writes workflow commands on purpose (the `github` format) and escapes
     /// their values itself.
     commands: bool,
@@ -166,6 +169,7 @@ impl Output {
         Output {
             target: Some(Target::Stdout),
             text: Vec::new(),
+            last_break: None,
             commands: false,
         }
     }
@@ -175,6 +179,7 @@ impl Output {
         Output {
             target: Some(Target::Stdout),
             text: Vec::new(),
+            last_break: None,
             commands: true,
         }
     }
@@ -198,6 +203,7 @@ impl Output {
         Output {
             target: Some(Target::File(file)),
             text: Vec::new(),
+            last_break: None,
             commands: false,
         }
     }
@@ -209,6 +215,7 @@ impl Output {
 
     fn write_out(&mut self) -> std::io::Result<()> {
         let raw = std::mem::take(&mut self.text);
+        self.last_break = None;
         self.pass(&raw)?;
         let Some(target) = self.target.take() else {
             return Ok(());
@@ -291,9 +298,12 @@ const CHUNK: usize = 1024 * 1024;
 
 impl Write for Output {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Some(at) = bytes.iter().rposition(|&b| b == b'\n') {
+            self.last_break = Some(self.text.len() + at);
+        }
         self.text.extend_from_slice(bytes);
         if self.text.len() >= CHUNK
-            && let Some(last) = self.text.iter().rposition(|&b| b == b'\n')
+            && let Some(last) = self.last_break.take()
         {
             let rest = self.text.split_off(last + 1);
             let lines = std::mem::replace(&mut self.text, rest);
@@ -350,6 +360,26 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_writes_of_long_lines_keep_every_byte() {
+        let dir = std::env::temp_dir().join(format!("portcullis-sink-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.json");
+        let mut expected = Vec::new();
+        for (i, len) in [CHUNK + 10, 3, 2 * CHUNK, 0, 17].into_iter().enumerate() {
+            expected.extend(std::iter::repeat_n(b'a' + i as u8, len));
+            expected.push(b'\n');
+        }
+        expected.extend_from_slice(b"no line break at the end");
+        let mut out = Output::create(&path).unwrap();
+        for piece in expected.chunks(7) {
+            out.write_all(piece).unwrap();
+        }
+        out.finish().unwrap();
+        assert!(std::fs::read(&path).unwrap() == expected);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn pieces_end_at_line_breaks_and_keep_every_byte() {
