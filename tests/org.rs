@@ -23,6 +23,8 @@ const FORKS: usize = 15;
 const BROKEN_TREE: &str = "acme/svc-007";
 /// One of its files cannot be fetched (404).
 const MISSING_BLOB: &str = "acme/svc-013";
+/// GraphQL gives its Dockerfile truncated: fetched again the REST way.
+const TRUNCATED: &str = "acme/svc-005";
 /// No branch yet (409).
 const EMPTY: &str = "acme/svc-021";
 
@@ -99,6 +101,34 @@ impl FakeGithub {
     }
 }
 
+impl FakeGithub {
+    /// The GraphQL query of the fetcher: `fN: object(oid: "…") { ... on Blob { … } }` aliases.
+    fn graphql(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let query = body["query"].as_str().unwrap();
+        let repository = format!(
+            "{}/{}",
+            body["variables"]["owner"].as_str().unwrap(),
+            body["variables"]["name"].as_str().unwrap()
+        );
+        let alias = regex::Regex::new(r#"(f\d+): object\(oid: "([0-9a-f]{40})"\)"#).unwrap();
+        let mut answer = serde_json::Map::new();
+        for found in alias.captures_iter(query) {
+            let blob = match self.blobs.get(&found[2]) {
+                Some(text) => json!({
+                    "text": text,
+                    "isBinary": false,
+                    "isTruncated": repository == TRUNCATED && text.starts_with("FROM"),
+                    "byteSize": text.len(),
+                }),
+                None => Value::Null,
+            };
+            answer.insert(found[1].to_string(), blob);
+        }
+        ResponseTemplate::new(200).set_body_json(json!({"data": {"repository": answer}}))
+    }
+}
+
 impl Respond for FakeGithub {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let path = request.url.path();
@@ -111,6 +141,9 @@ impl Respond for FakeGithub {
             != Some(format!("Bearer {TOKEN}").as_str())
         {
             return ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"}));
+        }
+        if path == "/graphql" && request.method.as_str() == "POST" {
+            return self.graphql(request);
         }
         if path == "/orgs/acme/repos" {
             let page = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
@@ -351,9 +384,19 @@ async fn plan_scan_and_report_an_organization() {
     let requests = server.received_requests().await.unwrap();
     let mut uploads: BTreeMap<String, Value> = BTreeMap::new();
     let mut fetched_paths = 0;
+    let mut queried_files = 0;
+    let mut queries = 0;
     for request in &requests {
         let path = request.url.path();
-        if request.method.as_str() == "POST" {
+        if path == "/graphql" {
+            queries += 1;
+            let body: Value = serde_json::from_slice(&request.body).unwrap();
+            queried_files += body["query"]
+                .as_str()
+                .unwrap()
+                .matches(": object(oid:")
+                .count();
+        } else if request.method.as_str() == "POST" {
             let repo = path
                 .strip_prefix("/repos/")
                 .and_then(|p| p.strip_suffix("/code-scanning/sarifs"))
@@ -401,9 +444,19 @@ async fn plan_scan_and_report_an_organization() {
     let only_checked_files = (0..ACTIVE).map(|i| if i.is_multiple_of(3) { 3 } else { 2 }).sum::<usize>()
         - 2 // the broken tree's files are never listed
         - 3; // the empty repository has none
-    assert!(
-        fetched_paths <= only_checked_files && fetched_paths >= only_checked_files - 2,
-        "{fetched_paths} blob requests for {only_checked_files} checked files"
+    assert_eq!(
+        queried_files, only_checked_files,
+        "only checked files are fetched"
+    );
+    assert_eq!(queries, ACTIVE - 2, "one query per repository with files");
+    assert_eq!(
+        fetched_paths, 2,
+        "the REST way only for what GraphQL could not give exactly"
+    );
+    let truncated = result(TRUNCATED);
+    assert_eq!(
+        (truncated["status"].as_str(), truncated["files"].as_u64()),
+        (Some("checked"), Some(2))
     );
 
     // Report: merged, with the plan so a missing result would show, and a previous report.

@@ -12,8 +12,13 @@ use serde_json::Value;
 use super::get_patiently;
 use crate::github::{ApiError, describe, encode_path, is_commit};
 
-/// Blobs fetched at once from one repository.
+/// Blobs fetched at once from one repository, one request each (when GraphQL cannot give them).
 const CONCURRENT_BLOBS: usize = 8;
+
+/// Files fetched together in one GraphQL query, and their largest total size: one request
+/// instead of fifty, where the rate limit (not the bandwidth) bounds an organization's scan.
+const BATCH_FILES: usize = 50;
+const BATCH_BYTES: u64 = 4 * 1024 * 1024;
 
 /// What was fetched.
 #[derive(Debug, Default)]
@@ -30,8 +35,11 @@ pub struct Fetched {
 }
 
 /// Which files to fetch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Wanted {
+    /// GitHub's GraphQL endpoint (`https://api.github.com/graphql`, on GitHub Enterprise Server
+    /// `https://HOST/api/graphql`): text files come through it in batches.
+    pub graphql: String,
     /// Files larger than this are recorded as not fetched (the scan's `max-file-size`).
     pub max_file_size: u64,
     /// Every text file, for `secrets-scope = "all"`.
@@ -98,7 +106,29 @@ pub async fn fetch(
         wanted_blobs.push((entry, relative));
     }
 
-    let mut pending = wanted_blobs.into_iter();
+    // Text in batches through GraphQL; what it cannot give exactly (binary or truncated
+    // content, text that is not UTF-8, a batch it refuses) the REST way, file by file.
+    let mut by_rest = Vec::new();
+    let (owner, name) = repository.split_once('/').unwrap_or((repository, ""));
+    for batch in batches(wanted_blobs) {
+        fetched.requests += 1;
+        let texts = match texts(client, &wanted.graphql, owner, name, &batch).await {
+            Ok(texts) => texts,
+            Err(_) => vec![None; batch.len()],
+        };
+        for ((entry, relative), text) in batch.into_iter().zip(texts) {
+            match text {
+                Some(text) => {
+                    write_file(into, &relative, &entry.path, text.as_bytes())?;
+                    fetched.files += 1;
+                    fetched.bytes += text.len() as u64;
+                }
+                None => by_rest.push((entry, relative)),
+            }
+        }
+    }
+
+    let mut pending = by_rest.into_iter();
     let mut running = tokio::task::JoinSet::new();
     loop {
         while running.len() < CONCURRENT_BLOBS {
@@ -124,17 +154,93 @@ pub async fn fetch(
             Ok(bytes) => bytes,
             Err(reason) => return Err(reason),
         };
-        let target = into.join(&relative);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("{}: cannot create its folder: {e}", entry.path))?;
-        }
-        std::fs::write(&target, &bytes)
-            .map_err(|e| format!("{}: cannot write: {e}", entry.path))?;
+        write_file(into, &relative, &entry.path, &bytes)?;
         fetched.files += 1;
         fetched.bytes += bytes.len() as u64;
     }
     Ok(fetched)
+}
+
+fn write_file(into: &Path, relative: &Path, shown: &str, bytes: &[u8]) -> Result<(), String> {
+    let target = into.join(relative);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("{shown}: cannot create its folder: {e}"))?;
+    }
+    std::fs::write(&target, bytes).map_err(|e| format!("{shown}: cannot write: {e}"))
+}
+
+/// `files` in batches of at most `BATCH_FILES` files and `BATCH_BYTES` bytes (a larger file
+/// alone).
+fn batches(files: Vec<(Entry, PathBuf)>) -> Vec<Vec<(Entry, PathBuf)>> {
+    let mut out: Vec<Vec<(Entry, PathBuf)>> = Vec::new();
+    let mut bytes = 0;
+    for file in files {
+        let full = out
+            .last()
+            .is_none_or(|batch| batch.len() == BATCH_FILES || bytes + file.0.size > BATCH_BYTES);
+        if full {
+            out.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += file.0.size;
+        if let Some(batch) = out.last_mut() {
+            batch.push(file);
+        }
+    }
+    out
+}
+
+/// The text of each file of `batch` from one GraphQL query: `None` where GitHub gives no exact
+/// text (binary, truncated, or bytes that are not UTF-8, whose text would not be the file).
+async fn texts(
+    client: &Octocrab,
+    graphql: &str,
+    owner: &str,
+    name: &str,
+    batch: &[(Entry, PathBuf)],
+) -> Result<Vec<Option<String>>, String> {
+    let mut query = String::from(
+        "query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {",
+    );
+    for (i, (entry, _)) in batch.iter().enumerate() {
+        // Object ids are checked hex when the tree is read: nothing else goes into the query.
+        query.push_str(&format!(
+            " f{i}: object(oid: \"{}\") {{ ... on Blob {{ text isBinary isTruncated byteSize }} }}",
+            entry.sha
+        ));
+    }
+    query.push_str(" } }");
+    let body = serde_json::json!({"query": query, "variables": {"owner": owner, "name": name}});
+    let answer = super::post_patiently(client, graphql, &body)
+        .await
+        .map_err(|e| describe(e, "files"))?;
+    let repository = &answer["data"]["repository"];
+    if !repository.is_object() {
+        return Err("files: GitHub's GraphQL answer has no repository".to_string());
+    }
+    Ok(batch
+        .iter()
+        .enumerate()
+        .map(|(i, (entry, _))| {
+            let blob = &repository[format!("f{i}").as_str()];
+            let text = blob["text"].as_str()?;
+            let exact = blob["isBinary"] == Value::Bool(false)
+                && blob["isTruncated"] == Value::Bool(false)
+                && blob["byteSize"].as_u64() == Some(text.len() as u64)
+                && entry.size == text.len() as u64;
+            exact.then(|| text.to_string())
+        })
+        .collect())
+}
+
+/// GitHub's GraphQL endpoint for REST endpoint `api_url`.
+pub fn graphql_url(api_url: &str) -> String {
+    let api = api_url.trim_end_matches('/');
+    match api.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{api}/graphql"),
+    }
 }
 
 /// A file of the tree.
@@ -278,6 +384,42 @@ mod tests {
         }
         assert!(checked("src/settings.py", true));
         assert!(!checked("logo.png", true));
+    }
+
+    #[test]
+    fn graphql_endpoints() {
+        assert_eq!(
+            graphql_url("https://api.github.com"),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            graphql_url("https://ghe.example/api/v3/"),
+            "https://ghe.example/api/graphql"
+        );
+    }
+
+    #[test]
+    fn batches_hold_fifty_files_or_four_megabytes() {
+        let file = |size| {
+            (
+                Entry {
+                    path: "Dockerfile".into(),
+                    sha: "0".repeat(40),
+                    size,
+                },
+                PathBuf::from("Dockerfile"),
+            )
+        };
+        let sizes = |files: Vec<u64>| -> Vec<usize> {
+            batches(files.into_iter().map(file).collect())
+                .iter()
+                .map(Vec::len)
+                .collect()
+        };
+        assert_eq!(sizes(vec![10; 120]), [50, 50, 20]);
+        assert_eq!(sizes(vec![3 << 20, 2 << 20, 9 << 20, 10]), [1, 1, 1, 1]);
+        assert_eq!(sizes(vec![1 << 20, 1 << 20, 1 << 20, 1 << 20, 1]), [4, 1]);
+        assert!(sizes(Vec::new()).is_empty());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::time::Duration;
 use octocrab::Octocrab;
 use serde_json::Value;
 
-use crate::github::{ApiError, get_json};
+use crate::github::{ApiError, get_json, post_json};
 
 /// How many times one request is tried when GitHub asks to slow down or fails on its side.
 const ATTEMPTS: u32 = 6;
@@ -31,9 +31,30 @@ const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 /// either, one minute, doubling (GitHub's documented guidance). Server errors (5xx) are
 /// retried twice after a short pause. Every other error is returned at once.
 pub async fn get_patiently(client: &Octocrab, route: &str) -> Result<Value, ApiError> {
+    patiently(client, route, None).await
+}
+
+/// POST `body` to `route` as [`get_patiently`] asks (GitHub's GraphQL endpoint).
+pub async fn post_patiently(
+    client: &Octocrab,
+    route: &str,
+    body: &Value,
+) -> Result<Value, ApiError> {
+    patiently(client, route, Some(body)).await
+}
+
+async fn patiently(
+    client: &Octocrab,
+    route: &str,
+    body: Option<&Value>,
+) -> Result<Value, ApiError> {
     let mut server_errors = 0;
     for attempt in 0..ATTEMPTS {
-        let error = match get_json(client, route).await {
+        let answer = match body {
+            Some(body) => post_json(client, route, body).await,
+            None => get_json(client, route).await,
+        };
+        let error = match answer {
             Ok(value) => return Ok(value),
             Err(error) => error,
         };

@@ -98,6 +98,7 @@ fn check(job: &Job, repository: &str) -> RepositoryResult {
 fn check_in(job: &Job, repository: &str, work: &Path) -> RepositoryResult {
     let base = job.policy.clone().unwrap_or_default();
     let wanted = Wanted {
+        graphql: super::fetch::graphql_url(&job.api_url),
         max_file_size: base.max_file_size,
         all_text: base.secrets_scope_all,
     };
