@@ -405,8 +405,27 @@ async fn call(
                 .and_then(|v| v.trim().parse().ok()),
         });
     }
-    serde_json::from_slice(&answer.body)
-        .map_err(|_| ApiError::Failed("GitHub's answer is not JSON".to_string()))
+    let value: Value = serde_json::from_slice(&answer.body)
+        .map_err(|_| ApiError::Failed("GitHub's answer is not JSON".to_string()))?;
+    // GraphQL's hourly limit answers 200 with an error of type RATE_LIMITED: the same wait
+    // applies as for REST's 403.
+    let rate_limited = value["errors"]
+        .as_array()
+        .is_some_and(|errors| errors.iter().any(|e| e["type"] == "RATE_LIMITED"));
+    if rate_limited {
+        return Err(ApiError::Status {
+            status: 403,
+            message: "API rate limit exceeded (GraphQL)".to_string(),
+            rate_limited: true,
+            reset: answer
+                .header("x-ratelimit-reset")
+                .and_then(|v| v.trim().parse().ok()),
+            retry_after: answer
+                .header("retry-after")
+                .and_then(|v| v.trim().parse().ok()),
+        });
+    }
+    Ok(value)
 }
 
 /// A GitHub error as a user can act on it.

@@ -54,6 +54,15 @@ pub fn configure(limits: Limits) {
     });
 }
 
+/// Move the command's deadline `by` later: time spent waiting because the server said when to
+/// ask again (a rate limit) is not time its requests took.
+pub fn postpone_deadline(by: Duration) {
+    let mut budget = budget().write().unwrap_or_else(|e| e.into_inner());
+    if let Some(budget) = budget.as_mut() {
+        budget.deadline += by;
+    }
+}
+
 /// How long the next request may take: the request timeout, or what is left of the command's
 /// budget when that is less (then `true`). `None` once the command's deadline has passed.
 fn next_timeout() -> Option<(Duration, bool)> {

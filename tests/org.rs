@@ -27,6 +27,10 @@ const MISSING_BLOB: &str = "acme/svc-013";
 const TRUNCATED: &str = "acme/svc-005";
 /// No branch yet (409).
 const EMPTY: &str = "acme/svc-021";
+/// GraphQL cannot say its default branch: the fetcher asks the REST way.
+const HEAD_BY_REST: &str = "acme/svc-009";
+/// GraphQL's hourly limit answers its first question (200, an error of type RATE_LIMITED).
+const GRAPHQL_LIMITED: &str = "acme/svc-011";
 
 fn sha(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
@@ -62,6 +66,8 @@ struct FakeGithub {
     blobs: HashMap<String, String>,
     /// The secondary rate limit was hit once.
     limited: AtomicBool,
+    /// GraphQL's rate limit was hit once.
+    graphql_limited: AtomicBool,
 }
 
 impl FakeGithub {
@@ -75,6 +81,7 @@ impl FakeGithub {
         FakeGithub {
             blobs,
             limited: AtomicBool::new(false),
+            graphql_limited: AtomicBool::new(false),
         }
     }
 
@@ -111,6 +118,39 @@ impl FakeGithub {
             body["variables"]["owner"].as_str().unwrap(),
             body["variables"]["name"].as_str().unwrap()
         );
+        if query.contains("defaultBranchRef") {
+            // The fetcher's first question: the default branch and its commit.
+            let Some(i) = repository
+                .strip_prefix("acme/svc-")
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                return ResponseTemplate::new(200).set_body_json(json!({
+                    "data": {"repository": null},
+                    "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}],
+                }));
+            };
+            if repository == GRAPHQL_LIMITED && !self.graphql_limited.swap(true, Ordering::SeqCst) {
+                return ResponseTemplate::new(200)
+                    .insert_header("x-ratelimit-remaining", "0")
+                    .insert_header("retry-after", "1")
+                    .set_body_json(json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]}));
+            }
+            if repository == HEAD_BY_REST {
+                return ResponseTemplate::new(200).set_body_json(
+                    json!({"data": null, "errors": [{"message": "Something went wrong"}]}),
+                );
+            }
+            let head = if repository == EMPTY {
+                Value::Null
+            } else {
+                json!({
+                    "name": if i.is_multiple_of(2) { "main" } else { "trunk" },
+                    "target": {"oid": sha(&format!("commit of {repository}"))},
+                })
+            };
+            return ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"repository": {"defaultBranchRef": head}}}));
+        }
         let alias = regex::Regex::new(r#"(f\d+): object\(oid: "([0-9a-f]{40})"\)"#).unwrap();
         let mut answer = serde_json::Map::new();
         for found in alias.captures_iter(query) {
@@ -386,11 +426,22 @@ async fn plan_scan_and_report_an_organization() {
     let mut fetched_paths = 0;
     let mut queried_files = 0;
     let mut queries = 0;
+    let mut head_queries = 0;
+    let mut heads_by_rest = Vec::new();
     for request in &requests {
         let path = request.url.path();
+        if path.starts_with("/repos/")
+            && (path.matches('/').count() == 3 || path.contains("/git/ref/"))
+        {
+            heads_by_rest.push(path.to_string());
+        }
         if path == "/graphql" {
-            queries += 1;
             let body: Value = serde_json::from_slice(&request.body).unwrap();
+            if body["query"].as_str().unwrap().contains("defaultBranchRef") {
+                head_queries += 1;
+                continue;
+            }
+            queries += 1;
             queried_files += body["query"]
                 .as_str()
                 .unwrap()
@@ -449,6 +500,21 @@ async fn plan_scan_and_report_an_organization() {
         "only checked files are fetched"
     );
     assert_eq!(queries, ACTIVE - 2, "one query per repository with files");
+    assert_eq!(
+        head_queries,
+        ACTIVE + 1,
+        "one query per repository for its head, and the one asked again after GraphQL's limit"
+    );
+    let limited = result(GRAPHQL_LIMITED);
+    assert_eq!(limited["status"], "checked", "{limited}");
+    assert_eq!(
+        heads_by_rest,
+        [
+            format!("/repos/{HEAD_BY_REST}"),
+            format!("/repos/{HEAD_BY_REST}/git/ref/heads/trunk")
+        ],
+        "the REST way only where GraphQL could not say"
+    );
     assert_eq!(
         fetched_paths, 2,
         "the REST way only for what GraphQL could not give exactly"

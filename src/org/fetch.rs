@@ -1,7 +1,7 @@
 //! Fetch the files Portcullis checks from one repository's default branch through the API: the
-//! branch's commit, its tree (one recursive listing), then only the blobs of checked files,
-//! several at a time. No git, no clone: a repository of 50,000 files whose twelve are
-//! Dockerfiles, compose files and workflows costs three requests and twelve blobs.
+//! branch and its commit (one GraphQL query), its tree (one recursive REST listing), then only
+//! the checked files, fifty at a time in one GraphQL query. No git, no clone: a repository of
+//! 50,000 files whose twelve are Dockerfiles, compose files and workflows costs three requests.
 
 use std::path::{Path, PathBuf};
 
@@ -54,31 +54,24 @@ pub async fn fetch(
     wanted: Wanted,
 ) -> Result<Fetched, String> {
     let mut fetched = Fetched::default();
-    let about = get_patiently(client, &format!("/repos/{repository}"))
-        .await
-        .map_err(|e| describe(e, "repository"))?;
-    fetched.requests += 1;
-    let branch = about["default_branch"]
-        .as_str()
-        .filter(|b| !b.is_empty())
-        .ok_or("repository: GitHub gave no default branch")?;
-    fetched.branch = branch.to_string();
-    let reference = get_patiently(
-        client,
-        &format!("/repos/{repository}/git/ref/heads/{}", encode_path(branch)),
-    )
-    .await;
-    fetched.requests += 1;
-    let commit = match reference {
-        Ok(reference) => reference["object"]["sha"]
-            .as_str()
-            .filter(|sha| is_commit(sha))
-            .ok_or("default branch: GitHub gave no commit")?
-            .to_string(),
-        // An empty repository has no branch yet: nothing to check.
-        Err(ApiError::Status { status: 409, .. }) => return Ok(fetched),
-        Err(e) => return Err(describe(e, "default branch")),
+    let (owner, name) = repository.split_once('/').unwrap_or((repository, ""));
+    let head = match head_by_graphql(client, &wanted.graphql, owner, name).await {
+        Ok(head) => {
+            fetched.requests += 1;
+            head
+        }
+        // GraphQL said nothing usable (an endpoint without it, a refusal): ask the REST way,
+        // which also words a missing repository or branch the way GitHub does.
+        Err(()) => {
+            fetched.requests += 1;
+            head_by_rest(client, repository, &mut fetched.requests).await?
+        }
     };
+    let Some((branch, commit)) = head else {
+        // An empty repository has no branch yet: nothing to check.
+        return Ok(fetched);
+    };
+    fetched.branch = branch;
     fetched.commit = commit.clone();
 
     let entries = tree(client, repository, &commit, &mut fetched.requests).await?;
@@ -109,7 +102,6 @@ pub async fn fetch(
     // Text in batches through GraphQL; what it cannot give exactly (binary or truncated
     // content, text that is not UTF-8, a batch it refuses) the REST way, file by file.
     let mut by_rest = Vec::new();
-    let (owner, name) = repository.split_once('/').unwrap_or((repository, ""));
     for batch in batches(wanted_blobs) {
         fetched.requests += 1;
         let texts = match texts(client, &wanted.graphql, owner, name, &batch).await {
@@ -159,6 +151,72 @@ pub async fn fetch(
         fetched.bytes += bytes.len() as u64;
     }
     Ok(fetched)
+}
+
+/// The default branch and its commit from one GraphQL query (REST takes two requests, and
+/// GraphQL's rate limit is counted apart from REST's). `Ok(None)`: an empty repository.
+async fn head_by_graphql(
+    client: &Octocrab,
+    graphql: &str,
+    owner: &str,
+    name: &str,
+) -> Result<Option<(String, String)>, ()> {
+    let body = serde_json::json!({
+        "query": "query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { defaultBranchRef { name target { oid } } } }",
+        "variables": {"owner": owner, "name": name},
+    });
+    let answer = super::post_patiently(client, graphql, &body)
+        .await
+        .map_err(|_| ())?;
+    let repository = &answer["data"]["repository"];
+    if !repository.is_object() {
+        return Err(());
+    }
+    let branch = &repository["defaultBranchRef"];
+    if branch.is_null() {
+        return Ok(None);
+    }
+    match (branch["name"].as_str(), branch["target"]["oid"].as_str()) {
+        (Some(name), Some(oid)) if !name.is_empty() && is_commit(oid) => {
+            Ok(Some((name.to_string(), oid.to_string())))
+        }
+        _ => Err(()),
+    }
+}
+
+/// The default branch and its commit the REST way: the repository, then the branch's ref.
+async fn head_by_rest(
+    client: &Octocrab,
+    repository: &str,
+    requests: &mut usize,
+) -> Result<Option<(String, String)>, String> {
+    let about = get_patiently(client, &format!("/repos/{repository}"))
+        .await
+        .map_err(|e| describe(e, "repository"))?;
+    *requests += 1;
+    let branch = about["default_branch"]
+        .as_str()
+        .filter(|b| !b.is_empty())
+        .ok_or("repository: GitHub gave no default branch")?;
+    let reference = get_patiently(
+        client,
+        &format!("/repos/{repository}/git/ref/heads/{}", encode_path(branch)),
+    )
+    .await;
+    *requests += 1;
+    match reference {
+        Ok(reference) => Ok(Some((
+            branch.to_string(),
+            reference["object"]["sha"]
+                .as_str()
+                .filter(|sha| is_commit(sha))
+                .ok_or("default branch: GitHub gave no commit")?
+                .to_string(),
+        ))),
+        // An empty repository has no branch yet.
+        Err(ApiError::Status { status: 409, .. }) => Ok(None),
+        Err(e) => Err(describe(e, "default branch")),
+    }
 }
 
 fn write_file(into: &Path, relative: &Path, shown: &str, bytes: &[u8]) -> Result<(), String> {

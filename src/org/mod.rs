@@ -73,6 +73,9 @@ async fn patiently(
             "GitHub asks to slow down; retrying in {} s",
             wait.as_secs_f64().ceil()
         ));
+        // Waiting as GitHub asks does not use up the network budget: a large organization
+        // meets the hourly limit, and its repositories are checked after the wait, not given up.
+        crate::net::postpone_deadline(wait);
         tokio::time::sleep(wait).await;
     }
     unreachable!("the last attempt returns")

@@ -221,10 +221,19 @@ fn is_plain_url(text: &str) -> bool {
             .all(|b| b.is_ascii_graphic() && !b"()<>[]`\\\"'".contains(&b))
 }
 
-/// The merged results as JSON.
+/// The merged results as JSON, one repository a line: the output streams through the sink a
+/// repository at a time instead of holding the whole report as one line.
 pub fn json(merged: &Merged, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, merged).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    write!(
+        out,
+        "{{\"version\":{},\"compared\":{},\"repositories\":[",
+        merged.version, merged.compared
+    )?;
+    for (i, repository) in merged.repositories.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *out, repository).map_err(io::Error::other)?;
+    }
+    out.write_all(b"\n]}\n")
 }
 
 /// `text` safe as HTML text and attribute values.
@@ -247,8 +256,8 @@ fn html_text(text: &str) -> String {
 }
 
 /// JSON that can sit inside `<script>`: nothing in it can end the element or the script.
-fn script_json(value: &serde_json::Value) -> String {
-    let text = value.to_string();
+fn script_json(value: &impl serde::Serialize) -> io::Result<String> {
+    let text = serde_json::to_string(value).map_err(io::Error::other)?;
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -260,30 +269,21 @@ fn script_json(value: &serde_json::Value) -> String {
             c => out.push(c),
         }
     }
-    out
+    Ok(out)
+}
+
+/// One repository as the page's script reads it: findings as `[level, rule, path, line,
+/// message, new]` rows, borrowed from the results.
+#[derive(serde::Serialize)]
+struct PageRepository<'a> {
+    name: &'a str,
+    commit: &'a str,
+    findings: Vec<(&'a str, &'a str, &'a str, u32, &'a str, bool)>,
 }
 
 /// The self-contained HTML page. `server` is the GitHub web address files are linked to
 /// (`https://github.com`); links point at each file at the scanned commit.
 pub fn html(merged: &Merged, server: &str, out: &mut dyn Write) -> io::Result<()> {
-    let repositories: Vec<serde_json::Value> = merged
-        .repositories
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "name": r.repository,
-                "commit": r.commit,
-                "findings": r.findings.iter().map(|f| serde_json::json!([
-                    f.level, f.rule, f.path, f.line, f.message, f.new
-                ])).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let data = serde_json::json!({
-        "server": server.trim_end_matches('/'),
-        "compared": merged.compared,
-        "repositories": repositories,
-    });
     let mut page = String::new();
     page.push_str(HEAD);
     page.push_str("<header><h1>Portcullis — organization report</h1>\n<p id=\"totals\">");
@@ -354,11 +354,40 @@ pub fn html(merged: &Merged, server: &str, out: &mut dyn Write) -> io::Result<()
         page.push_str("<label><input type=\"checkbox\" id=\"new\"> new only</label>\n");
     }
     page.push_str("<output id=\"shown\"></output></form>\n<table id=\"findings\"><thead><tr><th>Level</th><th>Repository</th><th>File</th><th>Rule</th><th>Message</th></tr></thead><tbody></tbody></table>\n<p id=\"more\" hidden></p></section>\n</main>\n<script type=\"application/json\" id=\"data\">");
-    page.push_str(&script_json(&data));
-    page.push_str("</script>\n");
-    page.push_str(SCRIPT);
-    page.push_str("</body></html>\n");
-    out.write_all(page.as_bytes())
+    out.write_all(page.as_bytes())?;
+    // The data streams a repository a line, so the page is never held whole in memory.
+    write!(
+        out,
+        "{{\"server\":{},\"compared\":{},\"repositories\":[",
+        script_json(&server.trim_end_matches('/'))?,
+        merged.compared
+    )?;
+    for (i, r) in merged.repositories.iter().enumerate() {
+        let row = PageRepository {
+            name: &r.repository,
+            commit: &r.commit,
+            findings: r
+                .findings
+                .iter()
+                .map(|f| {
+                    let (level, rule, path, message) = (&f.level, &f.rule, &f.path, &f.message);
+                    (
+                        level.as_str(),
+                        rule.as_str(),
+                        path.as_str(),
+                        f.line,
+                        message.as_str(),
+                        f.new,
+                    )
+                })
+                .collect(),
+        };
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        out.write_all(script_json(&row)?.as_bytes())?;
+    }
+    out.write_all(b"\n]}</script>\n")?;
+    out.write_all(SCRIPT.as_bytes())?;
+    out.write_all(b"</body></html>\n")
 }
 
 const HEAD: &str = r##"<!doctype html>
