@@ -393,17 +393,8 @@ async fn call(
             .chars()
             .take(MAX_SERVER_MESSAGE_CHARS)
             .collect();
-        return Err(ApiError::Status {
-            status: answer.status,
-            message,
-            rate_limited: answer.header("x-ratelimit-remaining") == Some("0"),
-            reset: answer
-                .header("x-ratelimit-reset")
-                .and_then(|v| v.trim().parse().ok()),
-            retry_after: answer
-                .header("retry-after")
-                .and_then(|v| v.trim().parse().ok()),
-        });
+        let rate_limited = answer.header("x-ratelimit-remaining") == Some("0");
+        return Err(status_error(&answer, answer.status, message, rate_limited));
     }
     let value: Value = serde_json::from_slice(&answer.body)
         .map_err(|_| ApiError::Failed("GitHub's answer is not JSON".to_string()))?;
@@ -413,19 +404,27 @@ async fn call(
         .as_array()
         .is_some_and(|errors| errors.iter().any(|e| e["type"] == "RATE_LIMITED"));
     if rate_limited {
-        return Err(ApiError::Status {
-            status: 403,
-            message: "API rate limit exceeded (GraphQL)".to_string(),
-            rate_limited: true,
-            reset: answer
-                .header("x-ratelimit-reset")
-                .and_then(|v| v.trim().parse().ok()),
-            retry_after: answer
-                .header("retry-after")
-                .and_then(|v| v.trim().parse().ok()),
-        });
+        let message = "API rate limit exceeded (GraphQL)".to_string();
+        return Err(status_error(&answer, 403, message, true));
     }
     Ok(value)
+}
+
+/// An error answer as [`ApiError::Status`], with the waits GitHub's headers ask for.
+fn status_error(
+    answer: &crate::net::Answer,
+    status: u16,
+    message: String,
+    rate_limited: bool,
+) -> ApiError {
+    let seconds = |name| answer.header(name).and_then(|v| v.trim().parse().ok());
+    ApiError::Status {
+        status,
+        message,
+        rate_limited,
+        reset: seconds("x-ratelimit-reset"),
+        retry_after: seconds("retry-after"),
+    }
 }
 
 /// A GitHub error as a user can act on it.

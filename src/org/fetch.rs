@@ -55,17 +55,13 @@ pub async fn fetch(
 ) -> Result<Fetched, String> {
     let mut fetched = Fetched::default();
     let (owner, name) = repository.split_once('/').unwrap_or((repository, ""));
-    let head = match head_by_graphql(client, &wanted.graphql, owner, name).await {
-        Ok(head) => {
-            fetched.requests += 1;
-            head
-        }
+    let graphql_head = head_by_graphql(client, &wanted.graphql, owner, name).await;
+    fetched.requests += 1;
+    let head = match graphql_head {
+        Ok(head) => head,
         // GraphQL said nothing usable (an endpoint without it, a refusal): ask the REST way,
         // which also words a missing repository or branch the way GitHub does.
-        Err(()) => {
-            fetched.requests += 1;
-            head_by_rest(client, repository, &mut fetched.requests).await?
-        }
+        Err(()) => head_by_rest(client, repository, &mut fetched.requests).await?,
     };
     let Some((branch, commit)) = head else {
         // An empty repository has no branch yet: nothing to check.

@@ -369,17 +369,7 @@ pub fn html(merged: &Merged, server: &str, out: &mut dyn Write) -> io::Result<()
             findings: r
                 .findings
                 .iter()
-                .map(|f| {
-                    let (level, rule, path, message) = (&f.level, &f.rule, &f.path, &f.message);
-                    (
-                        level.as_str(),
-                        rule.as_str(),
-                        path.as_str(),
-                        f.line,
-                        message.as_str(),
-                        f.new,
-                    )
-                })
+                .map(|f| (&*f.level, &*f.rule, &*f.path, f.line, &*f.message, f.new))
                 .collect(),
         };
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
