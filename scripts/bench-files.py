@@ -5,7 +5,10 @@ A benchmark, not a test: it prints wall time, peak memory and output size for ea
 that a reader can check that time and memory grow linearly (the larger size is 2× the smaller).
 
 Cases:
-- compose: a YAML file of N services, each with an image, a secret and a port (~8 findings each);
+- compose: a YAML file of N services, each with an image, a secret and a port (~8 findings each,
+  one every 14 bytes: memory is the findings');
+- workflow: a YAML workflow of N jobs whose steps are pinned and hardened (few findings: memory
+  is the parsed model's);
 - dockerfile: a Dockerfile of N stages with installs, copies and downloads;
 - env: a `.env` of N tokens in a provider format (one finding each);
 - line: one line of N tokens (a minified file full of secrets).
@@ -44,6 +47,18 @@ def compose(n, rng):
     )
 
 
+def workflow(n, rng):
+    return "name: big\non: push\npermissions: {}\njobs:\n" + "".join(
+        f"  job{i}:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 10\n    permissions:\n"
+        f"      contents: read\n    steps:\n"
+        f"      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n"
+        f"        with:\n          persist-credentials: false\n"
+        f"      - name: Build part {i}\n        run: |\n          make -C part{i} test\n"
+        f"          echo \"done {i}\"\n"
+        for i in range(n)
+    )
+
+
 def dockerfile(n, rng):
     return "".join(
         f"FROM debian:12 AS s{i}\nRUN apt-get update && apt-get install -y curl git make\n"
@@ -60,9 +75,11 @@ def line(n, rng):
     return "X=" + " ".join(token(rng) for _ in range(n)) + "\n"
 
 
+# Each case at two sizes, the second twice the first; the larger files are about 10 MB.
 CASES = [
-    ("compose", "compose.yaml", compose, 30000),
-    ("dockerfile", "Dockerfile", dockerfile, 20000),
+    ("compose", "compose.yaml", compose, 45000),
+    ("workflow", ".github/workflows/big.yml", workflow, 14000),
+    ("dockerfile", "Dockerfile", dockerfile, 35000),
     ("env", ".env", env, 5000),
     ("line", ".env", line, 500),
 ]
@@ -92,13 +109,14 @@ def main():
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     rng = random.Random(7)
-    print("| case | size | file | format | wall | peak memory | output |")
-    print("|---|---:|---:|---|---:|---:|---:|")
+    print("| case | size | file | format | wall | peak memory | × file | output |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|")
     for name, filename, make, base in CASES:
         for factor in (1, 2):
             n = int(base * factor * args.scale)
             with tempfile.TemporaryDirectory() as folder:
                 path = os.path.join(folder, filename)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
                 with open(path, "w") as f:
                     f.write(make(n, rng))
                 mb = os.path.getsize(path) / 1e6
@@ -106,7 +124,7 @@ def main():
                     wall, peak, size = run(binary, folder, fmt)
                     print(
                         f"| {name} | {n:,} | {mb:.1f} MB | {fmt} | {wall:.2f} s "
-                        f"| {peak:.0f} MB | {size / 1e6:.1f} MB |"
+                        f"| {peak:.0f} MB | {peak * 1.048576 / mb:.0f} | {size / 1e6:.1f} MB |"
                     )
 
 

@@ -221,9 +221,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         let (found, secrets) = crate::history::findings(&top, added, &options, &report.findings);
         report.redactor = report.redactor.with(secrets);
         report.findings.extend(found);
-        report
-            .findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        crate::finding::sort_findings(&mut report.findings);
     }
     // From here on every message on standard error masks the secrets this run found.
     crate::sink::learn_secrets(&report.redactor);

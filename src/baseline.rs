@@ -22,7 +22,7 @@ pub struct Entry {
 }
 
 impl Baseline {
-    pub fn from_findings(findings: &[Finding]) -> Baseline {
+    pub fn from_findings(findings: &[Box<Finding>]) -> Baseline {
         Baseline {
             version: 1,
             findings: findings

@@ -161,8 +161,8 @@ pub fn findings(
     top: &Path,
     added: Vec<AddedLines>,
     options: &ScanOptions,
-    current: &[Finding],
-) -> (Vec<Finding>, Vec<(String, usize)>) {
+    current: &[Box<Finding>],
+) -> (Vec<Box<Finding>>, Vec<(String, usize)>) {
     let known: HashSet<&str> = current.iter().map(|f| f.fingerprint.as_str()).collect();
     let mut seen: HashSet<String> = HashSet::new();
     let mut findings = Vec::new();

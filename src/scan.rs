@@ -128,12 +128,12 @@ pub fn scan(options: &ScanOptions) -> Report {
                 scan_file(file, loaded, &project, options)
             }))
             .unwrap_or_else(|_| FileOutcome {
-                findings: vec![unreadable_finding(
+                findings: vec![Box::new(unreadable_finding(
                     &file.display,
                     "internal error while checking this file (please report it); not checked"
                         .to_string(),
                     &options.config,
-                )],
+                ))],
                 ..FileOutcome::default()
             })
         })
@@ -151,6 +151,10 @@ pub fn scan(options: &ScanOptions) -> Report {
             path: None,
         }));
     let mut secrets = Vec::new();
+    // The finding list is most of a run's memory: allocated once, at its size.
+    report
+        .findings
+        .reserve_exact(outcomes.iter().map(|o| o.findings.len()).sum());
     for outcome in outcomes {
         secrets.extend(outcome.secrets);
         report.findings.extend(outcome.findings);
@@ -165,9 +169,7 @@ pub fn scan(options: &ScanOptions) -> Report {
     }
     report.redactor = Redactor::new(secrets);
     scrub_report(&mut report);
-    report
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::finding::sort_findings(&mut report.findings);
     report
 }
 
@@ -199,7 +201,10 @@ fn scrub_report(report: &mut Report) {
         }
     };
     // Each finding is scrubbed on its own: in parallel.
-    report.findings.par_iter_mut().for_each(scrub_finding);
+    report
+        .findings
+        .par_iter_mut()
+        .for_each(|f| scrub_finding(f));
     report
         .suppressions
         .par_iter_mut()
@@ -407,7 +412,7 @@ pub fn secrets_in_text(
     display: &str,
     text: String,
     options: &ScanOptions,
-) -> (Vec<Finding>, Vec<(String, usize)>) {
+) -> (Vec<Box<Finding>>, Vec<(String, usize)>) {
     let file = Discovered {
         path: PathBuf::from(display),
         display: display.to_string(),
@@ -515,7 +520,7 @@ pub fn read(path: &Path, max_size: u64) -> Result<String, String> {
 
 #[derive(Default)]
 struct FileOutcome {
-    findings: Vec<Finding>,
+    findings: Vec<Box<Finding>>,
     /// The secret values the rules marked, with their visible prefix lengths.
     secrets: Vec<(String, usize)>,
     suppressions: Vec<Suppression>,
@@ -715,7 +720,11 @@ fn run_rules(doc: &Document, cx: &mut Context, options: &ScanOptions, streamed_o
 /// The outcome for a file that could not be checked at all: one `parse-error` finding.
 fn not_checked_outcome(file: &Discovered, reason: String, options: &ScanOptions) -> FileOutcome {
     let findings = if options.rule_active(&PARSE_ERROR) {
-        vec![unreadable_finding(&file.display, reason, &options.config)]
+        vec![Box::new(unreadable_finding(
+            &file.display,
+            reason,
+            &options.config,
+        ))]
     } else {
         Vec::new()
     };
@@ -960,7 +969,7 @@ fn finish(
         .into_iter()
         .zip(by_comment)
         .map(|(finding, by_comment)| Suppression {
-            finding,
+            finding: *finding,
             by_comment,
         })
         .collect();
@@ -983,7 +992,7 @@ fn resolve(
     drafts: Vec<Draft>,
     redactions: &[Redaction],
     config: &Config,
-) -> Vec<Finding> {
+) -> Vec<Box<Finding>> {
     if drafts.is_empty() {
         return Vec::new();
     }
@@ -1041,7 +1050,7 @@ fn resolve(
                 RelatedDraft::There(location, message) => Related { location, message },
             })
             .collect();
-        findings.push(Finding {
+        findings.push(Box::new(Finding {
             rule: draft.rule,
             level: match (config.levels.get(draft.rule.id), draft.level) {
                 (Some(&configured), _) => configured,
@@ -1060,18 +1069,20 @@ fn resolve(
             snippet,
             fingerprint: fp,
             line_hash: hashes.get(&start.line).cloned().unwrap_or_default(),
-            fix: draft.fix.map(|(description, edits)| Fix {
-                description,
-                replacements: edits
-                    .into_iter()
-                    .map(|(span, text)| Replacement {
-                        start: source.line_col(span.start as usize),
-                        end: source.line_col(span.end as usize),
-                        text,
-                    })
-                    .collect(),
+            fix: draft.fix.map(|(description, edits)| {
+                Box::new(Fix {
+                    description,
+                    replacements: edits
+                        .into_iter()
+                        .map(|(span, text)| Replacement {
+                            start: source.line_col(span.start as usize),
+                            end: source.line_col(span.end as usize),
+                            text,
+                        })
+                        .collect(),
+                })
             }),
-        });
+        }));
     }
     findings
 }
@@ -1137,9 +1148,11 @@ fn snippet(
     redactions: &Overlaps,
     masked_lines: &mut HashMap<u32, String>,
 ) -> Snippet {
-    let mut lines = Vec::new();
     let mut underline = (start.column, start.column + 1);
     let last = end.line.min(start.line + SNIPPET_LINES as u32 - 1);
+    // Exactly as many as shown: a vector grown by pushing keeps room for four lines, and
+    // snippets are held for every finding until the report is written.
+    let mut lines = Vec::with_capacity((last + 1).saturating_sub(start.line) as usize);
     let mut skip = 0;
     for line in start.line..=last {
         let line_span = source.lines.line_span(&source.text, line as usize - 1);

@@ -55,7 +55,10 @@ fn readme_workflows_have_no_findings() {
         write(dir.path(), &format!(".github/workflows/{name}"), &code);
         count += 1;
     }
-    assert_eq!(count, 4, "the pull-request, weekly, required and organization workflows");
+    assert_eq!(
+        count, 4,
+        "the pull-request, weekly, required and organization workflows"
+    );
     let report = scan_dir(dir.path());
     assert_eq!(render_findings(&report, None), "");
 }

@@ -33,7 +33,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
         } else {
             b",\n        "
         })?;
-        serde_json::to_writer(&mut *out, &run.result(&run.findings[i]))?;
+        serde_json::to_writer(&mut *out, &run.result(run.findings[i]))?;
         Ok(())
     })?;
     out.write_all(if run.kept.is_empty() {
@@ -51,26 +51,20 @@ pub fn sarif(report: &Report, cx: &RenderContext) -> Value {
     let results: Vec<Value> = run
         .kept
         .iter()
-        .map(|&i| run.result(&run.findings[i]))
+        .map(|&i| run.result(run.findings[i]))
         .collect();
     run.document(Value::Array(results))
 }
 
 /// Every finding SARIF carries: the reported ones, and those a comparison with a base left out
 /// of the gate.
-fn reported(report: &Report) -> std::borrow::Cow<'_, [Finding]> {
-    if report.unchanged.is_empty() {
-        std::borrow::Cow::Borrowed(&report.findings)
-    } else {
-        std::borrow::Cow::Owned(
-            report
-                .findings
-                .iter()
-                .chain(&report.unchanged)
-                .cloned()
-                .collect(),
-        )
-    }
+fn reported(report: &Report) -> Vec<&Finding> {
+    report
+        .findings
+        .iter()
+        .chain(&report.unchanged)
+        .map(|f| &**f)
+        .collect()
 }
 
 /// One SARIF run: its rules, the findings it carries, and how each becomes a result.
@@ -78,7 +72,7 @@ struct Run<'a> {
     report: &'a Report,
     cx: &'a RenderContext<'a>,
     rules: Vec<&'static Rule>,
-    findings: std::borrow::Cow<'a, [Finding]>,
+    findings: Vec<&'a Finding>,
     /// Indexes into `findings` of the results written, within `MAX_RESULTS`.
     kept: Vec<usize>,
     unchanged: std::collections::HashSet<&'a str>,
@@ -211,7 +205,7 @@ pub fn limit_message(left_out: usize) -> String {
 }
 
 /// The findings a run reports: all of them, or the `MAX_RESULTS` most severe in their order.
-fn within_limit(findings: &[Finding]) -> Vec<usize> {
+fn within_limit(findings: &[&Finding]) -> Vec<usize> {
     if findings.len() <= MAX_RESULTS {
         return (0..findings.len()).collect();
     }
@@ -225,7 +219,7 @@ fn within_limit(findings: &[Finding]) -> Vec<usize> {
     };
     let mut order: Vec<usize> = (0..findings.len()).collect();
     // Stable: among equals the earlier finding (by path and line) stays.
-    order.sort_by_key(|&i| std::cmp::Reverse(severity(&findings[i])));
+    order.sort_by_key(|&i| std::cmp::Reverse(severity(findings[i])));
     order.truncate(MAX_RESULTS);
     order.sort_unstable();
     order

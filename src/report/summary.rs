@@ -137,6 +137,7 @@ pub fn render(report: &Report, cx: &RenderContext, out: &mut dyn Write) -> io::R
         .findings
         .iter()
         .filter(|f| f.level >= cx.min_level)
+        .map(|f| &**f)
         .collect();
     let below = total - ordered.len();
     ordered.sort_by(|a, b| {
@@ -290,12 +291,12 @@ mod tests {
             line_hash: String::new(),
             fix: None,
         };
-        let findings: Vec<Finding> = (0..30_000).map(finding).collect();
+        let findings: Vec<Box<Finding>> = (0..30_000).map(|i| Box::new(finding(i))).collect();
         let report = Report {
             added_suppressions: findings
                 .iter()
                 .map(|f| crate::finding::Suppression {
-                    finding: f.clone(),
+                    finding: (**f).clone(),
                     by_comment: true,
                 })
                 .collect(),
