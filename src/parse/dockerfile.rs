@@ -371,6 +371,7 @@ pub fn parse(text: &str) -> (Dockerfile, Vec<ParseError>) {
         });
     }
 
+    instructions.shrink_to_fit();
     let mut file = Dockerfile {
         instructions,
         ..Dockerfile::default()
@@ -616,6 +617,8 @@ fn split_words(logical: &Logical) -> Vec<Word> {
             span: logical.span(s..text.len()),
         });
     }
+    // Kept for every instruction while the file's rules run: at its length.
+    words.shrink_to_fit();
     words
 }
 

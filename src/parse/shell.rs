@@ -172,6 +172,8 @@ pub fn parse(text: &str, map: SpanMap) -> Script {
         None,
         0,
     );
+    // Scripts are kept while their file's rules run (one per `RUN` or `run:`): at their length.
+    script.commands.shrink_to_fit();
     script
 }
 
@@ -282,6 +284,8 @@ fn build_command(
     if words.is_empty() && assignments.is_empty() && substitutions.is_empty() {
         return;
     }
+    // Every run script of a file is kept while its rules run: each list at its length.
+    words.shrink_to_fit();
     let index = script.commands.len();
     script.commands.push(Command {
         assignments,

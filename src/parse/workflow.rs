@@ -2,9 +2,17 @@
 
 use super::yaml::{Entry, Node};
 
+#[derive(Clone, Copy)]
 pub struct Job<'a> {
     pub id: &'a str,
     pub entry: &'a Entry,
+}
+
+/// The same job: the same entry of the `jobs` mapping (a repeated id is another entry).
+impl PartialEq for Job<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.entry, other.entry)
+    }
 }
 
 impl<'a> Job<'a> {
@@ -26,7 +34,7 @@ impl<'a> Job<'a> {
         }
     }
 
-    pub fn steps(&self) -> impl Iterator<Item = &'a Node> {
+    pub fn steps(&self) -> impl Iterator<Item = &'a Node> + use<'a> {
         self.get("steps")
             .and_then(Node::as_seq)
             .unwrap_or(&[])

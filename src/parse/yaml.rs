@@ -383,10 +383,14 @@ impl Builder {
         }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
+                // The parser grows a plain scalar's text as it reads it: kept at its length, a
+                // model is a few times its file's size, not ten.
+                let mut text = text.into_owned();
+                text.shrink_to_fit();
                 let node = Node {
                     span,
                     value: Value::Scalar(Scalar {
-                        text: text.into_owned(),
+                        text,
                         style: match style {
                             ScalarStyle::Plain => Style::Plain,
                             ScalarStyle::SingleQuoted => Style::SingleQuoted,
@@ -442,11 +446,12 @@ impl Builder {
                     start,
                     anchor,
                     tag,
-                    items,
+                    mut items,
                 }) = self.stack.pop()
                 else {
                     unreachable!("parser emits balanced sequence events")
                 };
+                items.shrink_to_fit();
                 let end = collection_end(start, span, items.iter().map(|n| n.span));
                 let node = Node {
                     span: Span::new(start.start as usize, end),
@@ -460,12 +465,13 @@ impl Builder {
                     start,
                     anchor,
                     tag,
-                    entries,
+                    mut entries,
                     ..
                 }) = self.stack.pop()
                 else {
                     unreachable!("parser emits balanced mapping events")
                 };
+                entries.shrink_to_fit();
                 let end = collection_end(
                     start,
                     span,

@@ -56,7 +56,7 @@ declare_rule! {
 fn check(doc: &Document, cx: &mut Context) {
     let help = "remove the setting: publish the ports the service needs instead of sharing the host's network, and keep its own process, IPC and user namespaces";
     // The key as written: a legacy file's `net:` is read as `network_mode:`.
-    let text = cx.file.text.clone();
+    let text = &cx.file.text;
     check_services(doc, cx, help, |service, scope, reports| {
         for (key, what) in KEYS {
             if let Some(entry) = service.entry(key)

@@ -173,16 +173,12 @@ pub fn steps_with_env(doc: &Document) -> Vec<(&Node, Vec<&Node>)> {
     }
 }
 
-/// Every step of a workflow (with its job id) or of a composite action.
-pub fn steps(doc: &Document) -> Vec<(Option<String>, &Node)> {
+/// Every step of a workflow (with its job, the steps of a job one after the other) or of a
+/// composite action.
+pub fn steps(doc: &Document) -> Vec<(Option<workflow::Job<'_>>, &Node)> {
     match doc {
         Document::Workflow(root) => workflow::jobs(root)
-            .flat_map(|job| {
-                let id = job.id.to_string();
-                job.steps()
-                    .map(move |s| (Some(id.clone()), s))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|job| job.steps().map(move |s| (Some(job), s)))
             .collect(),
         Document::Action(root) => workflow::action_steps(root).map(|s| (None, s)).collect(),
         _ => Vec::new(),

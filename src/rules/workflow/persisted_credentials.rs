@@ -61,22 +61,28 @@ fn check(doc: &Document, cx: &mut Context) {
         if setting.is_some_and(|e| e.value.as_bool() == Some(false)) {
             continue;
         }
-        let uploads_workspace = all[i + 1..].iter().any(|(j, later)| {
-            j == job
-                && action_name(later).as_deref() == Some("actions/upload-artifact")
-                && later
-                    .get("with")
-                    .and_then(|w| w.get("path"))
-                    .and_then(|p| p.as_str())
-                    .is_some_and(|p| {
-                        p.lines().any(|l| {
-                            matches!(
-                                l.trim(),
-                                "." | "./" | "${{ github.workspace }}" | "${{ github.workspace }}/"
-                            )
-                        })
-                    })
-        });
+        // Steps come job by job: the job's later steps are the ones up to the next job.
+        let uploads_workspace =
+            all[i + 1..]
+                .iter()
+                .take_while(|(j, _)| j == job)
+                .any(|(_, later)| {
+                    action_name(later).as_deref() == Some("actions/upload-artifact")
+                        && later
+                            .get("with")
+                            .and_then(|w| w.get("path"))
+                            .and_then(|p| p.as_str())
+                            .is_some_and(|p| {
+                                p.lines().any(|l| {
+                                    matches!(
+                                        l.trim(),
+                                        "." | "./"
+                                            | "${{ github.workspace }}"
+                                            | "${{ github.workspace }}/"
+                                    )
+                                })
+                            })
+                });
         let span = match setting {
             Some(e) => e.key.span.to(e.value.span),
             None => step

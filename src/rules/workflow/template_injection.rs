@@ -100,18 +100,15 @@ fn check(doc: &Document, cx: &mut Context) {
         Document::Workflow(root) | Document::Action(root) => root.get("env"),
         _ => None,
     };
-    let job_env = |job: &Option<String>| match (doc, job) {
-        (Document::Workflow(root), Some(id)) => root
-            .get("jobs")
-            .and_then(|j| j.get(id))
-            .and_then(|j| j.get("env")),
-        _ => None,
-    };
     for (job, step) in steps(doc) {
         let code = code_values(step);
         // `${{ env.X }}` is as dangerous as the value X was set from, at the step, job or
         // workflow level (the nearest one wins).
-        let envs = [step.get("env"), job_env(&job), workflow_env];
+        let envs = [
+            step.get("env"),
+            job.and_then(|j| j.get("env")),
+            workflow_env,
+        ];
         let env_origin = |var: &str| -> Option<String> {
             // Context properties are case-insensitive.
             let entry = envs.iter().flatten().find_map(|env| {
