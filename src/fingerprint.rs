@@ -48,15 +48,41 @@ pub fn fingerprint(
     span_text: &str,
     occurrence: usize,
 ) -> String {
-    let normalised: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    finish_fingerprint(fingerprint_of_line(rule, path, line), span_text, occurrence)
+}
+
+/// The part of [`fingerprint`] that depends on the rule, the path and the line only: findings of
+/// one rule on one line share it, so a line holding thousands of them is hashed once.
+pub fn fingerprint_of_line(rule: &str, path: &str, line: &str) -> Sha256 {
     let mut hasher = Sha256::new();
-    for part in [rule, path, &normalised, span_text] {
+    for part in [rule, path] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
+    let mut words = line.split_whitespace();
+    if let Some(first) = words.next() {
+        hasher.update(first.as_bytes());
+        for word in words {
+            hasher.update(b" ");
+            hasher.update(word.as_bytes());
+        }
+    }
+    hasher.update([0]);
+    hasher
+}
+
+/// [`fingerprint`] from its line's part.
+pub fn finish_fingerprint(mut hasher: Sha256, span_text: &str, occurrence: usize) -> String {
+    hasher.update(span_text.as_bytes());
+    hasher.update([0]);
     hasher.update(occurrence.to_le_bytes());
     let digest = hasher.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    out
 }
 
 /// GitHub's `primaryLocationLineHash` for every line of `text` (index 0 is line 1): a rolling
@@ -198,6 +224,42 @@ fn raw_line_hashes(text: &str) -> Vec<u64> {
 mod tests {
     use super::*;
     use crate::source::Span;
+
+    /// Fingerprints are stable forever (baselines and code scanning key on them): hashing the
+    /// line once per line gives exactly the value of the original formula.
+    #[test]
+    fn fingerprint_by_line_is_the_original_formula() {
+        let original = |rule: &str, path: &str, line: &str, span: &str, occurrence: usize| {
+            let normalised: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut hasher = Sha256::new();
+            for part in [rule, path, &normalised, span] {
+                hasher.update(part.as_bytes());
+                hasher.update([0]);
+            }
+            hasher.update(occurrence.to_le_bytes());
+            let digest = hasher.finalize();
+            digest[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        for line in [
+            "",
+            "   ",
+            "a",
+            "  FROM  node:20\t AS build ",
+            "x=…[redacted] y",
+            "é ü\u{3000}z",
+        ] {
+            for (span, occurrence) in [("", 0), ("node:20", 1), ("…[redacted]", 7)] {
+                assert_eq!(
+                    fingerprint("unpinned-image", "a/Dockerfile", line, span, occurrence),
+                    original("unpinned-image", "a/Dockerfile", line, span, occurrence),
+                    "{line:?} {span:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn masking_hides_the_secret_and_keeps_lines() {

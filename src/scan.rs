@@ -996,44 +996,58 @@ fn resolve(
     if drafts.is_empty() {
         return Vec::new();
     }
-    let masked = fingerprint::mask(&source.text, redactions);
-    let lines: Vec<u32> = drafts
+    // Each line masked once, however many findings it holds; each finding then costs its own
+    // span, not its line's length (a minified file holds thousands of findings on one line).
+    let positions: Vec<(LineCol, LineCol)> = drafts
         .iter()
-        .map(|d| source.line_col(d.span.start as usize).line)
+        .map(|draft| {
+            let start = source.line_col(draft.span.start as usize);
+            let mut end = source.line_col(draft.span.end as usize);
+            if end == start {
+                // Regions are never empty: GitHub needs a character to point at.
+                end.column += 1;
+            }
+            (start, end)
+        })
         .collect();
+    let masked = fingerprint::mask(&source.text, redactions);
+    let lines: Vec<u32> = positions.iter().map(|(start, _)| start.line).collect();
     let hashes = fingerprint::line_hashes_of(&masked, &lines);
+    drop(masked);
     let redactions = &Overlaps::new(redactions);
-    // Each line masked once, however many findings it holds.
-    let mut masked_lines: HashMap<u32, String> = HashMap::new();
-    let mut occurrences: HashMap<String, usize> = HashMap::new();
-    let mut findings = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        let start = source.line_col(draft.span.start as usize);
-        let mut end = source.line_col(draft.span.end as usize);
-        if end == start {
-            // Regions are never empty: GitHub needs a character to point at.
-            end.column += 1;
+    let mut masked_lines: HashMap<u32, MaskedLine> = HashMap::new();
+    for (start, end) in &positions {
+        for line in start.line..=snippet_last_line(*start, *end) {
+            masked_lines.entry(line).or_insert_with(|| {
+                let span = source.lines.line_span(&source.text, line as usize - 1);
+                MaskedLine::new(source, span, redactions)
+            });
         }
-        let snippet = snippet(
-            source,
-            draft.span,
-            start,
-            end,
-            redactions,
-            &mut masked_lines,
-        );
+    }
+    let mut line_hashers: HashMap<(&'static str, u32), sha2::Sha256> = HashMap::new();
+    let mut occurrences: HashMap<(&'static str, &str, String), usize> = HashMap::new();
+    let mut findings = Vec::with_capacity(drafts.len());
+    for (draft, (start, end)) in drafts.into_iter().zip(positions) {
+        let snippet = snippet(source, draft.span, start, end, &masked_lines);
         let span_text = masked_slice(source, draft.span, redactions);
         // The whole masked line (the snippet may show only part of a long one).
-        let line_text = masked_lines.get(&start.line).cloned().unwrap_or_default();
-        let key = format!("{}\0{}\0{}", draft.rule.id, line_text.trim(), span_text);
-        let occurrence = occurrences.entry(key).or_insert(0);
-        let fp = fingerprint::fingerprint(
-            draft.rule.id,
-            &source.path,
-            &line_text,
-            &span_text,
-            *occurrence,
-        );
+        let line = &masked_lines[&start.line];
+        let occurrence = occurrences
+            .entry((draft.rule.id, line.text.trim(), span_text.clone()))
+            .or_insert(0);
+        // A long line's hash is kept for the next finding on it; a short one costs less to
+        // hash again than to keep.
+        let line_hasher = if line.text.len() > LONG_LINE {
+            line_hashers
+                .entry((draft.rule.id, start.line))
+                .or_insert_with(|| {
+                    fingerprint::fingerprint_of_line(draft.rule.id, &source.path, &line.text)
+                })
+                .clone()
+        } else {
+            fingerprint::fingerprint_of_line(draft.rule.id, &source.path, &line.text)
+        };
+        let fp = fingerprint::finish_fingerprint(line_hasher, &span_text, *occurrence);
         *occurrence += 1;
         let related = draft
             .related
@@ -1138,6 +1152,144 @@ fn masked_slice(source: &SourceFile, span: Span, redactions: &Overlaps) -> Strin
     fingerprint::mask(source.slice(span), &local).into_owned()
 }
 
+/// One line of a file with the run's secrets masked, and what the findings on it need to
+/// know, worked out once for the line.
+struct MaskedLine {
+    text: String,
+    /// Code points of `text`.
+    chars: usize,
+    /// Byte offset in `text` of every `CHECKPOINT`-th code point of a long line, to cut a
+    /// window in it without counting from the start.
+    checkpoints: Box<[u32]>,
+    /// The masked stretches of the source line, in order and apart: their source offsets and
+    /// the code points of masked text before each.
+    stretches: Box<[(u32, u32, u32)]>,
+    has_mask: bool,
+}
+
+const CHECKPOINT: usize = 64;
+
+/// Lines longer than this (in bytes) keep what findings on them share; shorter ones are cheap
+/// to go over again.
+const LONG_LINE: usize = 256;
+
+impl MaskedLine {
+    fn new(source: &SourceFile, line: Span, redactions: &Overlaps) -> MaskedLine {
+        let text = masked_slice(source, line, redactions);
+        // The stretches `fingerprint::mask` replaces, merged the way it merges them.
+        let mut hidden: Vec<(usize, usize)> = redactions
+            .within(line)
+            .map(|r| {
+                let start = r.span.start.max(line.start) as usize;
+                let hidden_from = (r.span.start as usize + r.visible).max(start);
+                (hidden_from, r.span.end.min(line.end) as usize)
+            })
+            .filter(|(from, to)| from < to)
+            .collect();
+        hidden.sort_unstable();
+        let mask_chars = MASK.chars().count();
+        let mut stretches = Vec::new();
+        let mut at = line.start as usize;
+        let mut before = 0;
+        for (from, to) in hidden {
+            if to <= at {
+                continue;
+            }
+            let from = from.max(at);
+            before += source.slice(Span::new(at, from)).chars().count();
+            stretches.push((from as u32, to as u32, before as u32));
+            before += mask_chars;
+            at = to;
+        }
+        let mut chars = 0;
+        let mut checkpoints = Vec::new();
+        if text.len() > LONG_LINE {
+            for (offset, _) in text.char_indices() {
+                if chars % CHECKPOINT == 0 {
+                    checkpoints.push(offset as u32);
+                }
+                chars += 1;
+            }
+        } else {
+            chars = text.chars().count();
+        }
+        MaskedLine {
+            has_mask: text.contains(MASK),
+            text,
+            chars,
+            checkpoints: checkpoints.into_boxed_slice(),
+            stretches: stretches.into_boxed_slice(),
+        }
+    }
+
+    /// The 1-based masked column of source offset `offset` on this line (`line` its span).
+    fn column(&self, source: &SourceFile, line: Span, offset: usize) -> u32 {
+        let i = self
+            .stretches
+            .partition_point(|&(from, _, _)| (from as usize) < offset);
+        let count = match i.checked_sub(1).map(|i| self.stretches[i]) {
+            None => source
+                .slice(Span::new(line.start as usize, offset))
+                .chars()
+                .count(),
+            // Inside a stretch or past it: the mask stands for what is hidden before `offset`.
+            Some((_, to, before)) => {
+                before as usize
+                    + MASK.chars().count()
+                    + if offset > to as usize {
+                        source.slice(Span::new(to as usize, offset)).chars().count()
+                    } else {
+                        0
+                    }
+            }
+        };
+        count as u32 + 1
+    }
+
+    /// The byte offset in `text` of code point `n` (its end past the last).
+    fn byte_of(&self, n: usize) -> usize {
+        if self.checkpoints.is_empty() {
+            return self
+                .text
+                .char_indices()
+                .nth(n)
+                .map_or(self.text.len(), |(i, _)| i);
+        }
+        let Some(&checkpoint) = self.checkpoints.get(n / CHECKPOINT) else {
+            return self.text.len();
+        };
+        let checkpoint = checkpoint as usize;
+        self.text[checkpoint..]
+            .char_indices()
+            .nth(n % CHECKPOINT)
+            .map_or(self.text.len(), |(i, _)| checkpoint + i)
+    }
+
+    /// [`crate::source::window`] over `text`, cut without counting from its start.
+    fn window(&self, skip: usize, width: usize) -> (std::borrow::Cow<'_, str>, usize) {
+        if self.chars <= width && skip == 0 {
+            return (std::borrow::Cow::Borrowed(&self.text), 0);
+        }
+        let skip = skip.min(self.chars);
+        let kept = &self.text[self.byte_of(skip)..self.byte_of((skip + width).min(self.chars))];
+        // At its length: snippets are held for every finding.
+        let mut shown = String::with_capacity(kept.len() + 2 * '…'.len_utf8());
+        if skip > 0 {
+            shown.push('…');
+        }
+        shown.push_str(kept);
+        if self.chars > skip + width {
+            shown.push('…');
+        }
+        (std::borrow::Cow::Owned(shown), usize::from(skip > 0))
+    }
+}
+
+/// The last line a finding's snippet shows.
+fn snippet_last_line(start: LineCol, end: LineCol) -> u32 {
+    end.line.min(start.line + SNIPPET_LINES as u32 - 1)
+}
+
 /// Lines `start..=end` (at most `SNIPPET_LINES`) with secrets masked, and the underline of the
 /// first line in masked columns.
 fn snippet(
@@ -1145,37 +1297,33 @@ fn snippet(
     span: Span,
     start: LineCol,
     end: LineCol,
-    redactions: &Overlaps,
-    masked_lines: &mut HashMap<u32, String>,
+    masked_lines: &HashMap<u32, MaskedLine>,
 ) -> Snippet {
     let mut underline = (start.column, start.column + 1);
-    let last = end.line.min(start.line + SNIPPET_LINES as u32 - 1);
+    let last = snippet_last_line(start, end);
     // Exactly as many as shown: a vector grown by pushing keeps room for four lines, and
     // snippets are held for every finding until the report is written.
     let mut lines = Vec::with_capacity((last + 1).saturating_sub(start.line) as usize);
     let mut skip = 0;
     for line in start.line..=last {
         let line_span = source.lines.line_span(&source.text, line as usize - 1);
-        let text = masked_lines
-            .entry(line)
-            .or_insert_with(|| masked_slice(source, line_span, redactions))
-            .as_str();
+        let masked = &masked_lines[&line];
         if line == start.line {
             let col_of = |offset: usize| -> u32 {
-                let prefix = Span::new(
-                    line_span.start as usize,
+                masked.column(
+                    source,
+                    line_span,
                     offset.clamp(line_span.start as usize, line_span.end as usize),
-                );
-                masked_slice(source, prefix, redactions).chars().count() as u32 + 1
+                )
             };
             let from = col_of(span.start as usize);
             let to = if end.line == start.line {
                 col_of(span.end as usize)
             } else {
-                text.chars().count() as u32 + 1
+                masked.chars as u32 + 1
             };
             // A span that ends inside a mask underlines the whole mask.
-            let to = if text.contains(MASK) {
+            let to = if masked.has_mask {
                 to.max(from + 1)
             } else {
                 to
@@ -1185,9 +1333,9 @@ fn snippet(
         }
         // A long line (minified, a wall of tokens) is kept around the span only: memory and
         // output stay proportional to the findings, not to findings × line length.
-        let (shown, lead) = crate::source::window(text, skip, SNIPPET_CHARS);
+        let (shown, lead) = masked.window(skip, SNIPPET_CHARS);
         let (shown, lead) = (shown.into_owned(), lead as u32);
-        if line == start.line && (skip > 0 || shown.len() != text.len()) {
+        if line == start.line && (skip > 0 || shown.len() != masked.text.len()) {
             let (from, to) = underline;
             let from = from - skip as u32 + lead;
             let to = (to - skip as u32 + lead).min(shown.chars().count() as u32 + 1);
@@ -1224,5 +1372,75 @@ fn unreadable_finding(path: &str, reason: String, config: &Config) -> Finding {
         fingerprint: fingerprint::fingerprint(PARSE_ERROR.id, path, "", "", 0),
         line_hash: String::new(),
         fix: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileKind;
+
+    /// A masked line's columns and windows, worked out once per line, are exactly those of
+    /// masking each prefix and counting (as every finding used to), whatever the secrets'
+    /// layout: overlapping, crossing lines, with visible prefixes, between multi-byte text.
+    #[test]
+    fn masked_line_columns_and_windows_are_those_of_masking_each_prefix() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |below: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % below as u64) as usize
+        };
+        let pieces = ["a", "b", " ", "é", "—", "tok", "\n", "x=", "…[redacted]"];
+        for _ in 0..300 {
+            let text: String = (0..next(200)).map(|_| pieces[next(pieces.len())]).collect();
+            let boundaries: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
+            let redactions: Vec<Redaction> = (0..next(6))
+                .map(|_| {
+                    let a = boundaries[next(boundaries.len())];
+                    let b = boundaries[next(boundaries.len())];
+                    let (start, end) = (a.min(b), a.max(b));
+                    let visible = boundaries
+                        .iter()
+                        .filter(|&&o| o >= start && o <= end)
+                        .nth(next(3))
+                        .map_or(0, |o| o - start);
+                    Redaction {
+                        span: Span::new(start, end),
+                        visible,
+                    }
+                })
+                .collect();
+            let source = SourceFile::new("f", FileKind::Env, text.clone());
+            let overlaps = Overlaps::new(&redactions);
+            for line in 0..source.lines.line_count() {
+                let span = source.lines.line_span(&source.text, line);
+                let masked = MaskedLine::new(&source, span, &overlaps);
+                assert_eq!(masked.text, masked_slice(&source, span, &overlaps));
+                assert_eq!(masked.chars, masked.text.chars().count());
+                for &offset in boundaries
+                    .iter()
+                    .filter(|&&o| o >= span.start as usize && o <= span.end as usize)
+                {
+                    let prefix = Span::new(span.start as usize, offset);
+                    assert_eq!(
+                        masked.column(&source, span, offset),
+                        masked_slice(&source, prefix, &overlaps).chars().count() as u32 + 1,
+                        "{text:?} {redactions:?} at {offset}"
+                    );
+                }
+                for (skip, width) in [(0, 5), (0, 500), (3, 4), (70, 10), (2, 1)] {
+                    assert_eq!(
+                        masked.window(skip, width),
+                        crate::source::window(&masked.text, skip, width)
+                    );
+                }
+            }
+        }
     }
 }
