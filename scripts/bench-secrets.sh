@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of the secret scan in `--secrets-scope all` mode, on one core and on all cores.
 # Generates a tree of realistic text (source-like lines, config, base64 and hex blobs, a few
-# real-format tokens) and reports MB/s. A benchmark, not a test: numbers depend on the machine.
+# real-format tokens) and reports MB/s, then the format count, recall on generated tokens and the
+# findings on the negative set. A benchmark, not a test: numbers depend on the machine.
 #
 # Usage: scripts/bench-secrets.sh [SIZE_MB] (default 200)
 set -euo pipefail
@@ -49,3 +50,10 @@ for threads in 1 "$(nproc)"; do
   end=$(date +%s.%N)
   python3 -c "import sys; b,s,e,t=map(float,sys.argv[1:]); d=e-s; print(f'{int(t)} thread(s): {d:.2f} s, {b/d/1048576:.0f} MB/s ({b/d/1048576/t:.0f} MB/s per core)')" "$bytes" "$start" "$end" "$threads"
 done
+
+# Format count, recall on generated tokens (200 a format, quoted and unquoted) and findings on
+# the negative set, as the unit tests measure them.
+cargo test --quiet --lib -- --nocapture \
+  rules::secrets::hardcoded_secret::tests::recall_on_generated_tokens \
+  rules::secrets::hardcoded_secret::tests::no_false_positives_on_non_secret_text 2>&1 |
+  grep -oE '(secret formats|non-secret lines): .*'

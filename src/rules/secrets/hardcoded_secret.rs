@@ -8,7 +8,7 @@ declare_rule! {
     /// ## What it does
     /// Flags a value in the format of a known credential, anywhere in a scanned file
     /// (Dockerfiles, compose files, workflows, action metadata, `.env` files), whether or not the
-    /// file parses. About 115 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
+    /// file parses. About 155 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
     /// `github_pat_`), GitLab (personal, deploy, runner, trigger, CI/CD job, feed, incoming
     /// mail, agent, OAuth application, SCIM, feature-flag tokens), npm, PyPI, RubyGems, Docker Hub, AWS access keys and secret keys,
     /// Google API keys and OAuth secrets, Azure storage keys, Alibaba, DigitalOcean, Heroku,
@@ -22,7 +22,12 @@ declare_rule! {
     /// keys and service-account tokens, Scalingo, Typeform, JFrog reference
     /// tokens, Slack configuration tokens, New Relic browser keys, Dropbox, Buildkite, CircleCI,
     /// Figma, Groq, Replicate, xAI, Netlify, Render, Resend, Brevo, LangSmith, Tailscale,
-    /// Sentry organization tokens, SonarQube, Deno Deploy, OpenRouter, JSON Web Tokens, and
+    /// Sentry organization tokens, SonarQube, Deno Deploy, OpenRouter, HubSpot, Plaid, Zapier
+    /// webhooks, Azure Service Bus/Event Hubs shared access keys, Bitbucket app passwords,
+    /// Braintree, Cloudinary, Firebase Cloud Messaging server keys, Segment, Tavily, Yandex Cloud,
+    /// Vercel Blob, Adafruit IO, Sidekiq, Azure App Configuration, SignalR and Communication
+    /// Services keys, Azure Logic Apps (Teams workflow) webhook signatures, Langfuse, E2B, Tines,
+    /// JSON Web Tokens, and
     /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY. An encrypted key
     /// (PKCS#8 `ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`, an OpenSSH key with a cipher,
     /// PuTTY `Encryption:` other than `none`) is reported as a warning: it is only as safe as
@@ -353,6 +358,16 @@ mod tests {
             }
         }
         assert!(PROVIDERS.len() >= 60, "{} providers", PROVIDERS.len());
+        // Read by `scripts/bench-secrets.sh` (with `--nocapture`).
+        #[allow(clippy::disallowed_macros, reason = "a test's report line")]
+        {
+            eprintln!(
+                "secret formats: {}; generated tokens found: {} of {}",
+                PROVIDERS.len(),
+                PROVIDERS.len() * 200 - missed.len(),
+                PROVIDERS.len() * 200
+            );
+        }
         assert!(
             missed.is_empty(),
             "{} of {} missed: {:?}",
@@ -408,6 +423,14 @@ mod tests {
         }
         let text = lines.join("\n");
         let found = findings(&text);
+        #[allow(clippy::disallowed_macros, reason = "a test's report line")]
+        {
+            eprintln!(
+                "non-secret lines: {}; findings on them: {}",
+                lines.len(),
+                found.len()
+            );
+        }
         assert!(
             found.is_empty(),
             "{} false positives in {} lines: {:?}",

@@ -966,6 +966,251 @@ pub static PROVIDERS: &[Provider] = &[
         7,
         3.0,
     ),
+    // Source: HubSpot: private app access tokens (`pat-na1-`, `pat-eu1-` and a UUID).
+    p(
+        "HubSpot private app token",
+        &["pat-na1-", "pat-eu1-"],
+        r"\b(pat-(?:na|eu)1-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b",
+        8,
+        3.0,
+    ),
+    // Source: New Relic: API keys: Insights insert keys (`NRII-`).
+    p(
+        "New Relic insert key",
+        &["NRII-"],
+        r"\b(NRII-[A-Za-z0-9_-]{32})(?:[^A-Za-z0-9_-]|$)",
+        5,
+        3.0,
+    ),
+    // Source: New Relic: API keys: license (ingest) keys, 40 characters ending in `NRAL`.
+    p(
+        "New Relic license key",
+        &["NRAL"],
+        r"\b([a-f0-9]{36}NRAL)\b",
+        0,
+        3.0,
+    ),
+    // Source: Plaid: access tokens (`access-<environment>-` and a UUID).
+    p(
+        "Plaid access token",
+        &[
+            "access-sandbox-",
+            "access-development-",
+            "access-production-",
+        ],
+        r"\b(access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b",
+        7,
+        3.0,
+    ),
+    // Source: Slack: legacy tokens (`xoxo-`, `xoxs-` workspace tokens).
+    p(
+        "Slack legacy token",
+        &["xoxo-", "xoxs-"],
+        r"\b(xox[os]-[0-9]{9,13}-[0-9]{9,13}-[0-9]{9,13}-[0-9a-fA-F]{32,64})\b",
+        5,
+        3.0,
+    ),
+    // Source: Slack: legacy app (`xoxa-`) and refresh (`xoxr-`) tokens.
+    p(
+        "Slack app or refresh token",
+        &["xoxa-", "xoxr-"],
+        r"\b(xox[ar]-(?:[0-9]-)?[0-9A-Za-z]{8,48})\b",
+        5,
+        3.0,
+    ),
+    // Source: Zapier: webhook trigger URLs (`hooks.zapier.com/hooks/catch/`).
+    p(
+        "Zapier webhook URL",
+        &["hooks.zapier.com/hooks/catch/"],
+        r"(https://hooks\.zapier\.com/hooks/catch/[0-9]{5,12}/[a-z0-9]{5,10})",
+        37,
+        2.0,
+    ),
+    // Source: Azure Service Bus, Event Hubs and IoT Hub: connection strings' shared access keys.
+    p(
+        "Azure shared access key",
+        &["SharedAccessKey="],
+        r"SharedAccessKey=([A-Za-z0-9+/]{43}=)(?:[^A-Za-z0-9+/=]|$)",
+        0,
+        3.5,
+    ),
+    // Source: Atlassian Bitbucket: app passwords (`ATBB`).
+    p(
+        "Bitbucket app password",
+        &["ATBB"],
+        r"\b(ATBB[A-Za-z0-9_=.-]{28,64})(?:[^A-Za-z0-9_=.-]|$)",
+        4,
+        3.0,
+    ),
+    // Source: Linear: OAuth 2.0 access tokens (`lin_oauth_`).
+    p(
+        "Linear OAuth token",
+        &["lin_oauth_"],
+        r"\b(lin_oauth_[a-f0-9]{64})\b",
+        10,
+        3.0,
+    ),
+    // Source: Hugging Face: organization API tokens (`api_org_`).
+    p(
+        "Hugging Face organization token",
+        &["api_org_"],
+        r"\b(api_org_[A-Za-z]{34})\b",
+        8,
+        3.0,
+    ),
+    // Source: Braintree (PayPal): access tokens (`access_token$production$`).
+    p(
+        "Braintree access token",
+        &["access_token$production$"],
+        r"(access_token\$production\$[0-9a-z]{16}\$[0-9a-f]{32})\b",
+        24,
+        3.0,
+    ),
+    // Source: Cloudinary: the `CLOUDINARY_URL` environment variable (API key and secret).
+    p(
+        "Cloudinary URL",
+        &["cloudinary://"],
+        r"(cloudinary://[0-9]{15}:[A-Za-z0-9_-]{27}@[a-z0-9_-]+)",
+        13,
+        3.0,
+    ),
+    // Source: Firebase Cloud Messaging: legacy server keys (`AAAA…:APA91b…`).
+    p(
+        "Firebase Cloud Messaging server key",
+        &[":APA91b"],
+        r"\b(AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134})(?:[^A-Za-z0-9_-]|$)",
+        0,
+        3.5,
+    ),
+    // Source: Segment: Public API tokens (`sgp_`).
+    p(
+        "Segment public API token",
+        &["sgp_"],
+        r"\b(sgp_[A-Za-z0-9]{64})\b",
+        4,
+        3.0,
+    ),
+    // Source: Tavily: API keys (`tvly-`).
+    p(
+        "Tavily API key",
+        &["tvly-"],
+        r"\b(tvly-(?:dev-|prod-)?[A-Za-z0-9]{32})\b",
+        5,
+        3.0,
+    ),
+    // Source: Yandex Cloud: API keys (`AQVN`).
+    p(
+        "Yandex Cloud API key",
+        &["AQVN"],
+        r"\b(AQVN[A-Za-z0-9_-]{35,38})(?:[^A-Za-z0-9_-]|$)",
+        4,
+        3.0,
+    ),
+    // Source: Docker Hub: organization access tokens (`dckr_oat_`).
+    p(
+        "Docker Hub organization access token",
+        &["dckr_oat_"],
+        r"\b(dckr_oat_[A-Za-z0-9_-]{32})(?:[^A-Za-z0-9_-]|$)",
+        9,
+        3.0,
+    ),
+    // Source: Doppler: CLI, SCIM and audit tokens (`dp.ct.`, `dp.scim.`, `dp.audit.`).
+    p(
+        "Doppler CLI, SCIM or audit token",
+        &["dp.ct.", "dp.scim.", "dp.audit."],
+        r"\b(dp\.(?:ct|scim|audit)\.[A-Za-z0-9]{40,44})\b",
+        6,
+        3.0,
+    ),
+    // Source: Grafana: API keys (the legacy format, base64 of `{"k":…`).
+    p(
+        "Grafana API key",
+        &["eyJrIjoi"],
+        r"\b(eyJrIjoi[A-Za-z0-9]{70,400}={0,2})(?:[^A-Za-z0-9=]|$)",
+        8,
+        3.0,
+    ),
+    // Source: Vercel Blob: read-write tokens (`vercel_blob_rw_`).
+    p(
+        "Vercel Blob read-write token",
+        &["vercel_blob_rw_"],
+        r"\b(vercel_blob_rw_[A-Za-z0-9]{10,20}_[A-Za-z0-9]{20,40})\b",
+        15,
+        3.0,
+    ),
+    // Source: Adafruit IO: keys (`aio_`).
+    p(
+        "Adafruit IO key",
+        &["aio_"],
+        r"\b(aio_[A-Za-z0-9]{28})\b",
+        4,
+        3.0,
+    ),
+    // Source: Sidekiq Pro and Enterprise: gem server credentials
+    // (`BUNDLE_GEMS__CONTRIBSYS__COM`, `BUNDLE_ENTERPRISE__CONTRIBSYS__COM`).
+    p(
+        "Sidekiq gem server credentials",
+        &["__CONTRIBSYS__COM"],
+        r#"__CONTRIBSYS__COM["']?\s*[:=]\s*["']?([a-f0-9]{8}:[a-f0-9]{8})\b"#,
+        0,
+        2.5,
+    ),
+    // Source: Azure App Configuration: connection strings (`Endpoint=…azconfig.io;Id=…;Secret=…`).
+    p(
+        "Azure App Configuration secret",
+        &[".azconfig.io;"],
+        r"\.azconfig\.io;Id=[^;\s]{1,80};Secret=([A-Za-z0-9+/]{43}=)(?:[^A-Za-z0-9+/=]|$)",
+        0,
+        3.5,
+    ),
+    // Source: Azure SignalR, Communication Services and Web PubSub: connection strings' access
+    // keys.
+    p(
+        "Azure access key",
+        &[
+            "signalr.net",
+            "communication.azure.com",
+            "webpubsub.azure.com",
+        ],
+        r"(?i)\.(?:service\.signalr\.net|communication\.azure\.com|webpubsub\.azure\.com)/?;\s*accesskey=([A-Za-z0-9+/]{43}=)(?:[^A-Za-z0-9+/=]|$)",
+        0,
+        3.5,
+    ),
+    // Source: Langfuse: API keys, the secret half (`sk-lf-` and a UUID).
+    p(
+        "Langfuse secret key",
+        &["sk-lf-"],
+        r"\b(sk-lf-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b",
+        6,
+        3.0,
+    ),
+    // Source: E2B: API keys (`e2b_`).
+    p("E2B API key", &["e2b_"], r"\b(e2b_[a-f0-9]{40})\b", 4, 3.0),
+    // Source: Tines: webhook URLs (`…tines.com/webhook/<path>/<secret>`).
+    p(
+        "Tines webhook URL",
+        &[".tines.com/webhook/"],
+        r"(https://[A-Za-z0-9-]+\.tines\.com/webhook/[a-z0-9]{32}/[a-z0-9]{32})",
+        0,
+        3.0,
+    ),
+    // Source: Azure Logic Apps and Power Automate (Teams workflows): HTTP trigger URLs signed
+    // by `sig=`.
+    p(
+        "Azure Logic Apps webhook signature",
+        &[".logic.azure.com"],
+        r"\.logic\.azure\.com(?::443)?/workflows/[a-f0-9]{32}/triggers/[^\s/]+/paths/invoke\?[^\s\x22']*?sig=([A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        0,
+        3.5,
+    ),
+    // Source: Flutterwave: encryption keys (`FLWSECK_TEST-` and 12 characters).
+    p(
+        "Flutterwave encryption key",
+        &["FLWSECK"],
+        r"\b(FLWSECK(?:_TEST)?-[a-f0-9]{12})\b",
+        8,
+        2.5,
+    ),
 ];
 
 /// One generator template per provider, for measuring recall: `{A:n}` mixed-case
@@ -1109,6 +1354,75 @@ pub static SAMPLES: &[(&str, &str)] = &[
     ("SonarQube token", "squ_{h:40}"),
     ("Deno Deploy token", "ddp_{A:36}"),
     ("OpenRouter API key", "sk-or-v1-{h:64}"),
+    (
+        "HubSpot private app token",
+        "pat-na1-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("New Relic insert key", "NRII-{u:32}"),
+    ("New Relic license key", "{h:36}NRAL"),
+    (
+        "Plaid access token",
+        "access-production-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("Slack legacy token", "xoxs-{d:10}-{d:11}-{d:12}-{h:64}"),
+    ("Slack app or refresh token", "xoxa-2-{A:40}"),
+    (
+        "Zapier webhook URL",
+        "https://hooks.zapier.com/hooks/catch/{d:8}/{a:7}/",
+    ),
+    (
+        "Azure shared access key",
+        "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={b:43}=",
+    ),
+    ("Bitbucket app password", "ATBB{A:32}"),
+    ("Linear OAuth token", "lin_oauth_{h:64}"),
+    ("Hugging Face organization token", "api_org_{l:34}"),
+    (
+        "Braintree access token",
+        "access_token$production${a:16}${h:32}",
+    ),
+    ("Cloudinary URL", "cloudinary://{d:15}:{u:27}@acme"),
+    (
+        "Firebase Cloud Messaging server key",
+        "AAAA{u:7}:APA91b{u:134}",
+    ),
+    ("Segment public API token", "sgp_{A:64}"),
+    ("Tavily API key", "tvly-dev-{A:32}"),
+    ("Yandex Cloud API key", "AQVN{u:36}"),
+    ("Docker Hub organization access token", "dckr_oat_{u:32}"),
+    ("Doppler CLI, SCIM or audit token", "dp.ct.{A:43}"),
+    ("Grafana API key", "eyJrIjoi{A:72}"),
+    (
+        "Vercel Blob read-write token",
+        "vercel_blob_rw_{A:16}_{A:30}",
+    ),
+    ("Adafruit IO key", "aio_{A:28}"),
+    (
+        "Sidekiq gem server credentials",
+        "BUNDLE_GEMS__CONTRIBSYS__COM={h:8}:{h:8}",
+    ),
+    (
+        "Azure App Configuration secret",
+        "Endpoint=https://acme.azconfig.io;Id={A:4}-l0-s0:{A:20};Secret={b:43}=",
+    ),
+    (
+        "Azure access key",
+        "endpoint=https://acme.communication.azure.com/;accesskey={b:43}=",
+    ),
+    (
+        "Langfuse secret key",
+        "sk-lf-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("E2B API key", "e2b_{h:40}"),
+    (
+        "Tines webhook URL",
+        "https://acme.tines.com/webhook/{a:32}/{a:32}",
+    ),
+    (
+        "Azure Logic Apps webhook signature",
+        "https://prod-12.westus.logic.azure.com:443/workflows/{h:32}/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={u:43}",
+    ),
+    ("Flutterwave encryption key", "FLWSECK_TEST-{h:12}"),
 ];
 
 /// Expand a `SAMPLES` template with characters from `next` (a source of random numbers).
