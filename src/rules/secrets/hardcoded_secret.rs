@@ -8,7 +8,7 @@ declare_rule! {
     /// ## What it does
     /// Flags a value in the format of a known credential, anywhere in a scanned file
     /// (Dockerfiles, compose files, workflows, action metadata, `.env` files), whether or not the
-    /// file parses. About 155 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
+    /// file parses. About 165 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
     /// `github_pat_`), GitLab (personal, deploy, runner, trigger, CI/CD job, feed, incoming
     /// mail, agent, OAuth application, SCIM, feature-flag tokens), npm, PyPI, RubyGems, Docker Hub, AWS access keys and secret keys,
     /// Google API keys and OAuth secrets, Azure storage keys, Alibaba, DigitalOcean, Heroku,
@@ -27,7 +27,8 @@ declare_rule! {
     /// Braintree, Cloudinary, Firebase Cloud Messaging server keys, Segment, Tavily, Yandex Cloud,
     /// Vercel Blob, Adafruit IO, Sidekiq, Azure App Configuration, SignalR and Communication
     /// Services keys, Azure Logic Apps (Teams workflow) webhook signatures, Langfuse, E2B, Tines,
-    /// JSON Web Tokens, and
+    /// ClickUp, WooCommerce, Mercado Pago, Backblaze B2, Tencent Cloud, Rancher, TeamCity,
+    /// OneSignal, MailerSend, Klaviyo, JSON Web Tokens, and
     /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY. An encrypted key
     /// (PKCS#8 `ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`, an OpenSSH key with a cipher,
     /// PuTTY `Encryption:` other than `none`) is reported as a warning: it is only as safe as
@@ -418,6 +419,13 @@ mod tests {
             "KEY: -----BEGIN RSA PRIVATE KEY----- ... -----END RSA PRIVATE KEY-----",
             "version: 1.2.3-alpha.4+build.5",
             "url: https://example.com/path/to/resource?query=value",
+            "LANG: cs_CZ.UTF-8",
+            "STRIPE_PUBLISHABLE_KEY: pk_test_TYooMQauvdEDq54NiTphI7jx",
+            "auth: token-abc12",
+            "part: K00123-rev2",
+            "AWS_SIGV4_EXAMPLE: AKIDEXAMPLE",
+            "header: x-token-refresh",
+            "note: see os_v2_ migration guide",
         ] {
             lines.push(placeholder.to_string());
         }

@@ -1211,6 +1211,86 @@ pub static PROVIDERS: &[Provider] = &[
         8,
         2.5,
     ),
+    // Source: ClickUp: personal API tokens (`pk_<user id>_`).
+    p(
+        "ClickUp personal token",
+        &["pk_"],
+        r"\b(pk_[0-9]{6,10}_[0-9A-Z]{32})\b",
+        3,
+        3.0,
+    ),
+    // Source: WooCommerce: REST API consumer keys and secrets (`ck_`, `cs_`).
+    p(
+        "WooCommerce API key",
+        &["ck_", "cs_"],
+        r"\b(c[ks]_[a-f0-9]{40})\b",
+        3,
+        3.0,
+    ),
+    // Source: Mercado Pago: production access tokens (`APP_USR-`).
+    p(
+        "Mercado Pago access token",
+        &["APP_USR-"],
+        r"\b(APP_USR-[0-9]{10,20}-[0-9]{6}-[a-f0-9]{32}-[0-9]{6,12})\b",
+        8,
+        3.0,
+    ),
+    // Source: Backblaze B2: application keys (`K00`, 31 characters).
+    p(
+        "Backblaze B2 application key",
+        &["K00"],
+        r"\b(K00[A-Za-z0-9+/]{28})(?:[^A-Za-z0-9+/]|$)",
+        3,
+        3.5,
+    ),
+    // Source: Tencent Cloud: API keys, the SecretId (`AKID`).
+    p(
+        "Tencent Cloud SecretId",
+        &["AKID"],
+        r"\b(AKID[A-Za-z0-9]{32})\b",
+        4,
+        3.0,
+    ),
+    // Source: Rancher: API keys (`token-<id>:<secret>`).
+    p(
+        "Rancher API token",
+        &["token-"],
+        r"\b(token-[a-z0-9]{5}:[a-z0-9]{54})\b",
+        12,
+        3.0,
+    ),
+    // Source: JetBrains TeamCity: access tokens (base64 of `{"typ": "TCV2"}`, then two parts).
+    p(
+        "TeamCity access token",
+        &["eyJ0eXAiOiAiVENWMiJ9"],
+        r"\b(eyJ0eXAiOiAiVENWMiJ9\.[A-Za-z0-9_-]{20,80}\.[A-Za-z0-9_-]{20,80})(?:[^A-Za-z0-9_.-]|$)",
+        20,
+        3.0,
+    ),
+    // Source: OneSignal: app and organization API keys (`os_v2_app_`, `os_v2_org_`).
+    p(
+        "OneSignal API key",
+        &["os_v2_"],
+        r"\b(os_v2_(?:app|org)_[a-z0-9]{50,120})\b",
+        10,
+        3.0,
+    ),
+    // Source: MailerSend: API tokens (`mlsn.`).
+    p(
+        "MailerSend API token",
+        &["mlsn."],
+        r"\b(mlsn\.[a-f0-9]{64})\b",
+        5,
+        3.0,
+    ),
+    // Source: Klaviyo: private API keys (`pk_` and 34 hex characters).
+    p(
+        "Klaviyo private API key",
+        &["pk_"],
+        r"\b(pk_[a-f0-9]{34})\b",
+        3,
+        3.0,
+    ),
 ];
 
 /// One generator template per provider, for measuring recall: `{A:n}` mixed-case
@@ -1423,6 +1503,22 @@ pub static SAMPLES: &[(&str, &str)] = &[
         "https://prod-12.westus.logic.azure.com:443/workflows/{h:32}/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={u:43}",
     ),
     ("Flutterwave encryption key", "FLWSECK_TEST-{h:12}"),
+    ("ClickUp personal token", "pk_{d:8}_{U:32}"),
+    ("WooCommerce API key", "cs_{h:40}"),
+    (
+        "Mercado Pago access token",
+        "APP_USR-{d:16}-{d:6}-{h:32}-{d:9}",
+    ),
+    ("Backblaze B2 application key", "K00{A:28}"),
+    ("Tencent Cloud SecretId", "AKID{A:32}"),
+    ("Rancher API token", "token-{a:5}:{a:54}"),
+    (
+        "TeamCity access token",
+        "eyJ0eXAiOiAiVENWMiJ9.{u:36}.{u:48}",
+    ),
+    ("OneSignal API key", "os_v2_app_{a:113}"),
+    ("MailerSend API token", "mlsn.{h:64}"),
+    ("Klaviyo private API key", "pk_{h:34}"),
 ];
 
 /// Expand a `SAMPLES` template with characters from `next` (a source of random numbers).
