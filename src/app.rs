@@ -1,10 +1,11 @@
 //! The commands: read arguments and configuration, run the scan, render, decide the exit code.
+//! The Action builds on them; `main` chooses the command.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use crate::baseline::Baseline;
-use crate::cli::{Cli, ColorChoice, Command, RulesArgs, RulesFormat, ScanArgs};
+use crate::cli::{ColorChoice, RulesArgs, RulesFormat, ScanArgs};
 use crate::config::{Config, FailOn};
 use crate::docs;
 use crate::report::{self, Format, RenderContext};
@@ -17,34 +18,18 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
-pub fn run(cli: Cli) -> u8 {
-    let waiting = match &cli.command {
-        Command::Upload(args) if !args.no_wait => args.wait_timeout,
-        _ => 0,
-    };
-    let limits = crate::net::Limits {
-        request: std::time::Duration::from_secs(cli.request_timeout.max(1)),
-        command: std::time::Duration::from_secs(cli.timeout.saturating_add(waiting)),
-    };
-    crate::net::configure(limits);
-    match cli.command {
-        Command::Scan(args) => run_scan(args),
-        Command::Rules(args) => run_rules(args),
-        Command::Action => crate::action::run(),
-        Command::Upload(args) => run_upload(args),
-        Command::Fix(args) => run_fix(args),
-        Command::Org(command) => crate::org::command::run(command, limits),
-        Command::Explain { rule } => match rules::by_id(&rule) {
-            Some(rule) => write_stdout(&docs::explain(rule)),
-            None => {
-                crate::sink::error(format!("no rule `{rule}`; `portcullis rules` lists them"));
-                EXIT_USAGE
-            }
-        },
+/// `portcullis explain RULE`.
+pub fn explain(rule: &str) -> u8 {
+    match rules::by_id(rule) {
+        Some(rule) => write_stdout(&docs::explain(rule)),
+        None => {
+            crate::sink::error(format!("no rule `{rule}`; `portcullis rules` lists them"));
+            EXIT_USAGE
+        }
     }
 }
 
-fn run_scan(args: ScanArgs) -> u8 {
+pub fn run_scan(args: ScanArgs) -> u8 {
     match execute_scan(&args) {
         Ok(outcome) if outcome.failing => EXIT_FINDINGS,
         Ok(_) => EXIT_CLEAN,
@@ -470,7 +455,7 @@ fn github_blob_uri() -> Option<String> {
     ))
 }
 
-fn run_fix(args: crate::cli::FixArgs) -> u8 {
+pub fn run_fix(args: crate::cli::FixArgs) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     for path in &args.paths {
         if !path.exists() {
@@ -553,7 +538,7 @@ fn run_fix(args: crate::cli::FixArgs) -> u8 {
     }
 }
 
-fn run_upload(args: crate::cli::UploadArgs) -> u8 {
+pub fn run_upload(args: crate::cli::UploadArgs) -> u8 {
     let Ok(token) = github_token(std::env::var("GITHUB_TOKEN").ok()) else {
         return EXIT_USAGE;
     };
@@ -596,7 +581,7 @@ fn run_upload(args: crate::cli::UploadArgs) -> u8 {
     }
 }
 
-fn run_rules(args: RulesArgs) -> u8 {
+pub fn run_rules(args: RulesArgs) -> u8 {
     let out = match args.format {
         RulesFormat::Table => docs::table(),
         RulesFormat::Json => docs::json(),
