@@ -8,7 +8,7 @@ declare_rule! {
     /// ## What it does
     /// Flags a value in the format of a known credential, anywhere in a scanned file
     /// (Dockerfiles, compose files, workflows, action metadata, `.env` files), whether or not the
-    /// file parses. About 165 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
+    /// file parses. About 170 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
     /// `github_pat_`), GitLab (personal, deploy, runner, trigger, CI/CD job, feed, incoming
     /// mail, agent, OAuth application, SCIM, feature-flag tokens), npm, PyPI, RubyGems, Docker Hub, AWS access keys and secret keys,
     /// Google API keys and OAuth secrets, Azure storage keys, Alibaba, DigitalOcean, Heroku,
@@ -28,7 +28,8 @@ declare_rule! {
     /// Vercel Blob, Adafruit IO, Sidekiq, Azure App Configuration, SignalR and Communication
     /// Services keys, Azure Logic Apps (Teams workflow) webhook signatures, Langfuse, E2B, Tines,
     /// ClickUp, WooCommerce, Mercado Pago, Backblaze B2, Tencent Cloud, Rancher, TeamCity,
-    /// OneSignal, MailerSend, Klaviyo, JSON Web Tokens, and
+    /// OneSignal, MailerSend, Klaviyo, PostHog, dbt Cloud, the Rust package registry, kubeconfig client keys,
+    /// JSON Web Tokens, and
     /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY. An encrypted key
     /// (PKCS#8 `ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`, an OpenSSH key with a cipher,
     /// PuTTY `Encryption:` other than `none`) is reported as a warning: it is only as safe as
@@ -426,6 +427,8 @@ mod tests {
             "AWS_SIGV4_EXAMPLE: AKIDEXAMPLE",
             "header: x-token-refresh",
             "note: see os_v2_ migration guide",
+            "text: the social precision of ciphers",
+            "posthog_project_key: phc_not_a_secret",
         ] {
             lines.push(placeholder.to_string());
         }

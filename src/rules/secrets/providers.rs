@@ -1291,6 +1291,38 @@ pub static PROVIDERS: &[Provider] = &[
         3,
         3.0,
     ),
+    // Source: PostHog: personal API keys (`phx_`; project keys, `phc_`, are public).
+    p(
+        "PostHog personal API key",
+        &["phx_"],
+        r"\b(phx_[A-Za-z0-9]{30,60})\b",
+        4,
+        3.0,
+    ),
+    // Source: dbt Cloud: service account and personal access tokens (`dbtc_`, `dbtu_`).
+    p(
+        "dbt Cloud token",
+        &["dbtc_", "dbtu_"],
+        r"\b(dbt[cu]_[A-Za-z0-9_-]{40,64})(?:[^A-Za-z0-9_-]|$)",
+        5,
+        3.0,
+    ),
+    // Source: the Rust package registry: API tokens (`cio` and 32 characters).
+    p(
+        "Rust package registry API token",
+        &["cio"],
+        r"\b(cio[A-Za-z0-9]{32})\b",
+        3,
+        3.5,
+    ),
+    // Source: Kubernetes: kubeconfig `client-key-data`, a base64 PEM private key.
+    p(
+        "Kubernetes client key",
+        &["client-key-data"],
+        r#"client-key-data["']?\s*:\s*["']?(LS0tLS1CRUdJTi[A-Za-z0-9+/]{60,}={0,2})"#,
+        0,
+        3.5,
+    ),
 ];
 
 /// One generator template per provider, for measuring recall: `{A:n}` mixed-case
@@ -1519,6 +1551,13 @@ pub static SAMPLES: &[(&str, &str)] = &[
     ("OneSignal API key", "os_v2_app_{a:113}"),
     ("MailerSend API token", "mlsn.{h:64}"),
     ("Klaviyo private API key", "pk_{h:34}"),
+    ("PostHog personal API key", "phx_{A:43}"),
+    ("dbt Cloud token", "dbtc_{u:48}"),
+    ("Rust package registry API token", "cio{A:32}"),
+    (
+        "Kubernetes client key",
+        "client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo{b:200}",
+    ),
 ];
 
 /// Expand a `SAMPLES` template with characters from `next` (a source of random numbers).
