@@ -14,19 +14,35 @@ pub fn mask<'a>(text: &'a str, redactions: &[Redaction]) -> Cow<'a, str> {
     if redactions.is_empty() {
         return Cow::Borrowed(text);
     }
+    Cow::Owned(mask_stretches(text, &hidden_stretches(redactions)))
+}
+
+/// The stretches of a text [`mask`] replaces: each secret past its visible prefix, in order,
+/// overlapping ones merged.
+pub fn hidden_stretches(redactions: &[Redaction]) -> Vec<(usize, usize)> {
     let mut spans: Vec<_> = redactions
         .iter()
         .map(|r| (r.span.start as usize + r.visible, r.span.end as usize))
         .filter(|(s, e)| s < e)
         .collect();
     spans.sort_unstable();
-    let mut out = String::with_capacity(text.len());
+    let mut stretches = Vec::with_capacity(spans.len());
     let mut at = 0;
     for (start, end) in spans {
         if end <= at {
             continue;
         }
-        let start = start.max(at);
+        stretches.push((start.max(at), end));
+        at = end;
+    }
+    stretches
+}
+
+/// `text` with `stretches` (from [`hidden_stretches`]) replaced by `MASK`.
+pub fn mask_stretches(text: &str, stretches: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for &(start, end) in stretches {
         out.push_str(&text[at..start]);
         // Keep line breaks so that line numbers still hold in the masked text.
         for _ in text[start..end].matches('\n') {
@@ -36,7 +52,7 @@ pub fn mask<'a>(text: &'a str, redactions: &[Redaction]) -> Cow<'a, str> {
         at = end;
     }
     out.push_str(&text[at..]);
-    Cow::Owned(out)
+    out
 }
 
 /// Portcullis' own fingerprint: rule, path and the normalised content of the finding's line and

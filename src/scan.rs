@@ -1135,7 +1135,12 @@ impl Overlaps {
 }
 
 fn masked_slice(source: &SourceFile, span: Span, redactions: &Overlaps) -> String {
-    let local: Vec<Redaction> = redactions
+    fingerprint::mask(source.slice(span), &local_redactions(span, redactions)).into_owned()
+}
+
+/// The redactions that reach into `span`, cut to it, with offsets from its start.
+fn local_redactions(span: Span, redactions: &Overlaps) -> Vec<Redaction> {
+    redactions
         .within(span)
         .map(|r| {
             let start = r.span.start.max(span.start);
@@ -1148,8 +1153,7 @@ fn masked_slice(source: &SourceFile, span: Span, redactions: &Overlaps) -> Strin
                 visible: hidden_from - start as usize,
             }
         })
-        .collect();
-    fingerprint::mask(source.slice(span), &local).into_owned()
+        .collect()
 }
 
 /// One line of a file with the run's secrets masked, and what the findings on it need to
@@ -1161,8 +1165,8 @@ struct MaskedLine {
     /// Byte offset in `text` of every `CHECKPOINT`-th code point of a long line, to cut a
     /// window in it without counting from the start.
     checkpoints: Box<[u32]>,
-    /// The masked stretches of the source line, in order and apart: their source offsets and
-    /// the code points of masked text before each.
+    /// The masked stretches of the source line, in order and apart: their offsets from the
+    /// line's start and the code points of masked text before each.
     stretches: Box<[(u32, u32, u32)]>,
     has_mask: bool,
 }
@@ -1175,28 +1179,14 @@ const LONG_LINE: usize = 256;
 
 impl MaskedLine {
     fn new(source: &SourceFile, line: Span, redactions: &Overlaps) -> MaskedLine {
-        let text = masked_slice(source, line, redactions);
-        // The stretches `fingerprint::mask` replaces, merged the way it merges them.
-        let mut hidden: Vec<(usize, usize)> = redactions
-            .within(line)
-            .map(|r| {
-                let start = r.span.start.max(line.start) as usize;
-                let hidden_from = (r.span.start as usize + r.visible).max(start);
-                (hidden_from, r.span.end.min(line.end) as usize)
-            })
-            .filter(|(from, to)| from < to)
-            .collect();
-        hidden.sort_unstable();
+        let slice = source.slice(line);
+        let hidden = fingerprint::hidden_stretches(&local_redactions(line, redactions));
+        let text = fingerprint::mask_stretches(slice, &hidden);
         let mask_chars = MASK.chars().count();
-        let mut stretches = Vec::new();
-        let mut at = line.start as usize;
-        let mut before = 0;
+        let mut stretches = Vec::with_capacity(hidden.len());
+        let (mut at, mut before) = (0, 0);
         for (from, to) in hidden {
-            if to <= at {
-                continue;
-            }
-            let from = from.max(at);
-            before += source.slice(Span::new(at, from)).chars().count();
+            before += slice[at..from].chars().count();
             stretches.push((from as u32, to as u32, before as u32));
             before += mask_chars;
             at = to;
@@ -1224,23 +1214,22 @@ impl MaskedLine {
 
     /// The 1-based masked column of source offset `offset` on this line (`line` its span).
     fn column(&self, source: &SourceFile, line: Span, offset: usize) -> u32 {
+        let slice = source.slice(line);
+        let offset = offset - line.start as usize;
         let i = self
             .stretches
             .partition_point(|&(from, _, _)| (from as usize) < offset);
         let count = match i.checked_sub(1).map(|i| self.stretches[i]) {
-            None => source
-                .slice(Span::new(line.start as usize, offset))
-                .chars()
-                .count(),
+            None => slice[..offset].chars().count(),
             // Inside a stretch or past it: the mask stands for what is hidden before `offset`.
             Some((_, to, before)) => {
-                before as usize
-                    + MASK.chars().count()
-                    + if offset > to as usize {
-                        source.slice(Span::new(to as usize, offset)).chars().count()
-                    } else {
-                        0
-                    }
+                let to = to as usize;
+                let after = if offset > to {
+                    slice[to..offset].chars().count()
+                } else {
+                    0
+                };
+                before as usize + MASK.chars().count() + after
             }
         };
         count as u32 + 1
