@@ -501,9 +501,29 @@ fn is_filler(lower: &str) -> bool {
         .is_some_and(|at| same(&lower[at + 1..], 3))
 }
 
-/// Does `value` match a provider format? Then `hardcoded-secret` reports it, alone.
-pub fn provider_format(value: &str) -> bool {
-    super::providers::COMPILED.matches_any(value)
+/// Does `hardcoded-secret` report the setting's value (a provider's format, or a private
+/// key)? Then that rule reports it, alone. The value is read with the line of its name before
+/// it, as that rule reads it: some formats are known only by the name they are assigned to
+/// (`DATADOG_API_KEY=` and 32 hex digits).
+pub fn reported_as_provider_format(source: &str, setting: &Setting) -> bool {
+    let key = setting.key_span.range();
+    let value = setting.value_span.range();
+    let start = key.start.min(value.start).min(source.len());
+    let from = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let to = value.end.min(source.len());
+    if from >= to || !source.is_char_boundary(to) {
+        return false;
+    }
+    let found = super::providers::detect(&source[from..to]);
+    let value = value.start.saturating_sub(from)..to - from;
+    found
+        .credentials
+        .iter()
+        .any(|d| d.start < value.end && value.start < d.end)
+        || (found.key_material
+            && super::providers::COMPILED
+                .pem_header()
+                .is_match(&setting.value))
 }
 
 /// `scheme://user:password@host` credentials inside a value: (user, password, byte range of

@@ -1,5 +1,5 @@
-use super::providers::{COMPILED, KNOWN_EXAMPLES, PROVIDERS, entropy, is_placeholder};
-use super::{Secret, redacted};
+use super::providers::{COMPILED, PROVIDERS, detect, is_placeholder};
+use super::redacted;
 use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
 use crate::source::Span;
@@ -8,7 +8,7 @@ declare_rule! {
     /// ## What it does
     /// Flags a value in the format of a known credential, anywhere in a scanned file
     /// (Dockerfiles, compose files, workflows, action metadata, `.env` files), whether or not the
-    /// file parses. About 170 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
+    /// file parses. About 290 formats: GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`,
     /// `github_pat_`), GitLab (personal, deploy, runner, trigger, CI/CD job, feed, incoming
     /// mail, agent, OAuth application, SCIM, feature-flag tokens), npm, PyPI, RubyGems, Docker Hub, AWS access keys and secret keys,
     /// Google API keys and OAuth secrets, Azure storage keys, Alibaba, DigitalOcean, Heroku,
@@ -29,12 +29,46 @@ declare_rule! {
     /// Services keys, Azure Logic Apps (Teams workflow) webhook signatures, Langfuse, E2B, Tines,
     /// ClickUp, WooCommerce, Mercado Pago, Backblaze B2, Tencent Cloud, Rancher, TeamCity,
     /// OneSignal, MailerSend, Klaviyo, PostHog, dbt Cloud, the Rust package registry, kubeconfig client keys,
-    /// JSON Web Tokens, and
-    /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY. An encrypted key
+    /// JSON Web Tokens, Microsoft's identifiable Azure keys (Functions, AI Search, Relay, Event
+    /// Hubs, Service Bus, IoT Hub, Cache for Redis, Event Grid, Storage, Cosmos DB, Batch,
+    /// Machine Learning, API Management, Container Registry, common annotated keys such as new
+    /// Azure DevOps tokens) and shared access signatures, ClickHouse Cloud, GitLab session
+    /// cookies, Pinecone, npm `.npmrc` tokens and `_auth`, Docker `config.json` registry
+    /// credentials, AWS session tokens, Amazon MWS, Google OAuth refresh tokens, Salesforce
+    /// sessions, Django `django-insecure-` keys, Authress, Fly.io macaroons,
+    /// Kubernetes `Secret` manifests, and
+    /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY.
+    /// An encrypted key
     /// (PKCS#8 `ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`, an OpenSSH key with a cipher,
     /// PuTTY `Encryption:` other than `none`) is reported as a warning: it is only as safe as
     /// its passphrase. Each format's source is named beside it in `providers.rs`. A value two
     /// formats would both match is reported once, by the first in the table.
+    ///
+    /// About 90 formats have no prefix of their own and are known by the name they are assigned
+    /// to: a Datadog API key is 32 hex digits after `DD_API_KEY=` or `datadog_api_key:`, a
+    /// Snyk token a UUID after `SNYK_TOKEN=`. The service's name must be in the setting's name
+    /// (in lower, camel or upper case), followed by `=`, `:`, `=>` or `:=` and the value in the
+    /// service's shape, on the same line. A name whose last word says the value is no secret
+    /// (`CLOUDFLARE_ZONE_ID`, `SENTRY_RELEASE`, `DATADOG_SITE`, `SNYK_ORG`, `…_URL`, `…_USER`)
+    /// or that says it is public or a digest anywhere (`ALGOLIA_SEARCH_API_KEY`,
+    /// `MAPBOX_PUBLIC_TOKEN`, `…_SHA256`) is not reported, nor is a value with a typed run such as
+    /// `0123456789abcdef`. Datadog, Okta, Snyk, Asana, Twitter/X, Fastly, Algolia, PagerDuty,
+    /// Cloudflare, Heroku, Bitbucket, Codecov, Cohere, Coinbase, Confluent, Contentful, Discord,
+    /// Dropbox, Etsy, Facebook, Finicity, Flickr, FreshBooks, Gitter, GoCardless, Intercom,
+    /// Kraken, KuCoin, LaunchDarkly, Mailgun, Mattermost, MessageBird, Netlify, New York Times,
+    /// Plaid, RapidAPI, Sendbird, Sentry, Squarespace, Sumo Logic, Travis CI, Twitch, Zendesk,
+    /// Yandex, Linear, LinkedIn, Alibaba Cloud, Beamer, Bittrex, Cisco Meraki, Drone, Finnhub,
+    /// JFrog, SonarQube, CircleCI, Azure DevOps, Jenkins, Vercel, Railway, Pusher, Mixpanel,
+    /// Amplitude, Rollbar, Postmark, SparkPost, Mandrill, Vonage, Twilio auth tokens, Atlassian,
+    /// Auth0, Codacy, Coveralls, Sauce Labs, BrowserStack, Cypress, Percy, HashiCorp Vault,
+    /// Consul and Nomad, and ngrok are matched this way.
+    ///
+    /// A Kubernetes `Secret` manifest (`kind: Secret`, found among other text files with
+    /// `--secrets-scope all`) is one finding, at its first literal value, naming its keys:
+    /// `data:` values that decode from base64 and `stringData:` values, but not templates
+    /// (`{{ .Values.x }}`), references, placeholders, empty values, or keys that name no secret
+    /// (`username`, `host`, `port`, `database`). `SealedSecret` and `ExternalSecret` objects
+    /// hold no plain value and are not reported.
     ///
     /// With `--secrets-scope all` (or `secrets-scope = "all"` in the configuration) every other
     /// text file the walk finds is scanned for these formats too; binary, lock and minified files
@@ -86,96 +120,57 @@ declare_rule! {
 const HELP: &str = "revoke it at the provider (it stays in the history), then supply it at run time: `${{ secrets.NAME }}` in workflows, `RUN --mount=type=secret` in Dockerfiles, an untracked env file or `secrets:` in compose";
 
 fn check(_doc: &Document, cx: &mut Context) {
-    let compiled = &*COMPILED;
     let text = cx.file.text.as_str();
-    // Where each provider's keywords occur: its pattern is only run around them, so a file
-    // full of common short keywords costs what its hits cost, not a pass per provider.
-    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); PROVIDERS.len()];
-    let mut pem = false;
-    for hit in compiled.keywords.find_overlapping_iter(text) {
-        match compiled.keyword_provider[hit.pattern().as_usize()] {
-            usize::MAX => pem = true,
-            i => hits[i].push(hit.start()),
-        }
+    let found = detect(text);
+    for detection in &found.credentials {
+        let provider = &PROVIDERS[detection.provider];
+        let value = &text[detection.start..detection.end];
+        let span = Span::new(detection.start, detection.end);
+        cx.redact(span, provider.visible);
+        let shown = redacted(&value[..provider.visible]);
+        let checked = if provider.checksummed {
+            ", checksum valid"
+        } else {
+            ""
+        };
+        cx.report(
+            span,
+            format!("{} (`{shown}`{checked}) is committed: anyone who can read the repository can use it", provider.name),
+        )
+        .help(HELP);
     }
-    // One value, one finding: the first provider (in table order) that claims a span keeps it.
-    let mut claimed: Vec<(usize, usize)> = Vec::new();
-    for (i, provider) in PROVIDERS.iter().enumerate() {
-        if hits[i].is_empty() {
-            continue;
-        }
-        let mut matches: Vec<regex::Captures> = Vec::new();
-        let pattern = compiled.pattern(i);
-        for (from, to) in windows(text, &hits[i]) {
-            // Searched from `from` with the text before it as context (`\b`, `^` hold), up to
-            // `to`; a match that reaches `to` may go on, so it is read again without the end.
-            let mut at = from;
-            while let Some(caps) = pattern.captures_at(&text[..to], at) {
-                let whole = caps.get(0).expect("group 0");
-                let caps = if whole.end() == to && to < text.len() {
-                    match pattern.captures_at(text, whole.start()) {
-                        Some(longer) => longer,
-                        None => break,
-                    }
-                } else {
-                    caps
-                };
-                let end = caps.get(0).expect("group 0").end();
-                at = if end > at {
-                    end
-                } else {
-                    // An empty match: step over one character.
-                    text[at..]
-                        .chars()
-                        .next()
-                        .map_or(text.len(), |c| at + c.len_utf8())
-                };
-                matches.push(caps);
-                if at >= to {
-                    break;
-                }
+    if found.kubernetes_secret {
+        for manifest in super::kubernetes::secret_manifests(text) {
+            for value in &manifest.values {
+                cx.redact(value.span, 0);
             }
-        }
-        matches.sort_by_key(|c| c.get(1).map_or(0, |m| m.start()));
-        matches.dedup_by_key(|c| c.get(1).map_or(0, |m| m.start()));
-        for caps in matches {
-            let m = caps.get(1).expect("every provider pattern has group 1");
-            if claimed
+            let keys: Vec<String> = manifest
+                .values
                 .iter()
-                .any(|&(start, end)| start < m.end() && m.start() < end)
-            {
-                continue;
-            }
-            let secret = Secret::new(m.as_str());
-            let value = secret.expose();
-            if KNOWN_EXAMPLES.contains(&value) {
-                continue;
-            }
-            let body = &value[provider.visible.min(value.len())..];
-            if is_placeholder(body) || entropy(body) < provider.min_entropy {
-                continue;
-            }
-            if let Some(verify) = provider.verify
-                && !verify(&secret)
-            {
-                continue;
-            }
-            let span = Span::new(m.start(), m.end());
-            claimed.push((m.start(), m.end()));
-            cx.redact(span, provider.visible);
-            let shown = redacted(&value[..provider.visible]);
-            let checked = if provider.checksummed {
-                ", checksum valid"
+                .take(3)
+                .map(|v| format!("`{}`", v.key))
+                .collect();
+            let more = if manifest.values.len() > 3 {
+                ", …"
             } else {
                 ""
             };
+            let name = manifest
+                .name
+                .as_deref()
+                .map_or(String::new(), |n| format!(" `{n}`"));
             cx.report(
-                span,
-                format!("{} (`{shown}`{checked}) is committed: anyone who can read the repository can use it", provider.name),
+                manifest.values[0].span,
+                format!(
+                    "Kubernetes Secret{name} is committed with its values ({}{more}): anyone who can read the repository can use them",
+                    keys.join(", ")
+                ),
             )
-            .help(HELP);
+            .help("revoke the values, then keep them out of the repository: create the Secret at deploy time (`kubectl create secret`, an external secret store) or commit it encrypted (Sealed Secrets, SOPS)");
         }
     }
+    let compiled = &*COMPILED;
+    let pem = found.key_material;
     if pem {
         for m in compiled.pem_header().captures_iter(text) {
             let header = m.get(0).expect("whole match");
@@ -230,23 +225,6 @@ fn check(_doc: &Document, cx: &mut Context) {
             );
         }
     }
-}
-
-/// Windows of the text around keyword positions, merged where they overlap: from a little
-/// before the keyword (patterns may start with context) to well after it (tokens are long).
-fn windows(text: &str, positions: &[usize]) -> Vec<(usize, usize)> {
-    const BEFORE: usize = 512;
-    const AFTER: usize = 4096;
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    for &at in positions {
-        let from = crate::source::floor_char_boundary(text, at.saturating_sub(BEFORE));
-        let to = crate::source::floor_char_boundary(text, (at + AFTER).min(text.len()));
-        match out.last_mut() {
-            Some(last) if from <= last.1 => last.1 = last.1.max(to),
-            _ => out.push((from, to)),
-        }
-    }
-    out
 }
 
 fn putty_header() -> &'static regex::Regex {
@@ -317,9 +295,13 @@ mod tests {
     use crate::source::{FileKind, SourceFile};
 
     fn findings(text: &str) -> Vec<String> {
-        let file = SourceFile::new("compose.yaml", FileKind::Compose, text.to_string());
+        findings_in("compose.yaml", FileKind::Compose, text)
+    }
+
+    fn findings_in(name: &str, kind: FileKind, text: &str) -> Vec<String> {
+        let file = SourceFile::new(name, kind, text.to_string());
         let project = Project::default();
-        let path = std::path::PathBuf::from("compose.yaml");
+        let path = std::path::PathBuf::from(name);
         let mut cx = Context::new(&file, &path, &project);
         cx.set_rule(&super::HARDCODED_SECRET);
         super::check(&Document::Unparsed, &mut cx);
@@ -336,7 +318,7 @@ mod tests {
     }
 
     /// Every provider finds 200 tokens generated in its format (recall), in quoted and
-    /// unquoted settings.
+    /// unquoted settings of workflows, compose files, Dockerfiles and `.env` files.
     #[test]
     fn recall_on_generated_tokens() {
         let mut next = rng(0x9E37_79B9_7F4A_7C15);
@@ -347,14 +329,36 @@ mod tests {
                 .find(|(name, _)| *name == provider.name)
                 .unwrap_or_else(|| panic!("{} has no sample template", provider.name))
                 .1;
+            // A format known by its setting's name is generated with the name: `NAME=value`.
+            let (name, template) = match template.split_once('=') {
+                Some((name, value)) if provider.assigned => (name, value),
+                _ => ("KEY", template),
+            };
             for i in 0..200 {
                 let token = expand(template, &mut next);
-                let text = if i % 2 == 0 {
-                    format!("KEY: \"{token}\"\n")
-                } else {
-                    format!("- KEY={token}\n")
+                // Quoted and unquoted, in each kind of file.
+                let (file, kind, text) = match i % 4 {
+                    0 => (
+                        ".github/workflows/ci.yml",
+                        FileKind::Workflow,
+                        format!("env:\n  {name}: \"{token}\"\n"),
+                    ),
+                    1 => (
+                        "compose.yaml",
+                        FileKind::Compose,
+                        format!("    environment:\n      - {name}={token}\n"),
+                    ),
+                    2 => (
+                        "Dockerfile",
+                        FileKind::Dockerfile,
+                        format!("ENV {name}={token}\n"),
+                    ),
+                    _ => (".env", FileKind::Env, format!("{name}='{token}'\n")),
                 };
-                if !findings(&text).iter().any(|m| m.starts_with(provider.name)) {
+                if !findings_in(file, kind, &text)
+                    .iter()
+                    .any(|m| m.starts_with(provider.name))
+                {
                     missed.push(format!("{}: {}", provider.name, token.len()));
                 }
             }
@@ -377,6 +381,22 @@ mod tests {
             PROVIDERS.len() * 200,
             &missed[..missed.len().min(20)]
         );
+    }
+
+    /// A committed Kubernetes Secret is one finding, at its first literal value, naming its
+    /// keys; a Secret of templates and references is none.
+    #[test]
+    fn kubernetes_secret_manifests() {
+        let manifest = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-credentials\ndata:\n  password: S3g4LXZRMm1aN3BMNG5SOQ==\n  api-key: cTdXOXRMMnhWOG1OM2tQNQ==\n";
+        assert_eq!(
+            findings(manifest),
+            vec![
+                "Kubernetes Secret `db-credentials` is committed with its values (`data.password`, `data.api-key`): anyone who can read the repository can use them"
+            ]
+        );
+        let templated =
+            "kind: Secret\nstringData:\n  password: {{ .Values.password }}\n  token: ${TOKEN}\n";
+        assert!(findings(templated).is_empty());
     }
 
     /// Realistic values that are not credentials produce nothing.
@@ -408,6 +428,58 @@ mod tests {
                 hex(40, &mut next)
             ));
             lines.push(format!("checksum: {}", expand("{A:44}", &mut next)));
+            // Lock files.
+            lines.push(format!("checksum = \"{}\"", hex(64, &mut next)));
+            lines.push(format!(
+                "golang.org/x/net v0.38.0 h1:{}=",
+                expand("{b:43}", &mut next)
+            ));
+            lines.push(format!(
+                "    {{file = \"pkg-1.2.3-py3-none-any.whl\", hash = \"sha256:{}\"}},",
+                hex(64, &mut next)
+            ));
+            lines.push(format!(
+                "    resolution: {{integrity: sha512-{}==}}",
+                expand("{b:86}", &mut next)
+            ));
+            // Minified bundles and base64 assets.
+            lines.push(format!(
+                "!function(e){{var t={{}};e.exports=\"{}\",t.k=\"{}\"}}(this);",
+                expand("{A:32}", &mut next),
+                expand("{u:40}", &mut next)
+            ));
+            lines.push(format!(
+                "background: url(data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAA{}AAAAAElFTkSuQmCC);",
+                expand("{b:200}", &mut next)
+            ));
+            // Hashes and test vectors.
+            lines.push(format!("sha1: {}", hex(40, &mut next)));
+            lines.push(format!("hash: $2b$12${}", expand("{b:53}", &mut next)));
+            lines.push(format!("expected_mac = \"{}\"", hex(64, &mut next)));
+        }
+        // Settings named for a service but holding what is not its secret: identifiers,
+        // digests, public keys, references and placeholders.
+        for provider in PROVIDERS.iter().filter(|p| p.assigned) {
+            let template = SAMPLES
+                .iter()
+                .find(|(name, _)| *name == provider.name)
+                .map_or("", |s| s.1);
+            let Some((name, value)) = template.split_once('=') else {
+                continue;
+            };
+            let stem = name.rsplit_once('_').map_or(name, |(stem, _)| stem);
+            for suffix in ["ID", "SHA256", "URL", "USER", "VERSION"] {
+                lines.push(format!("{stem}_{suffix}={}", expand(value, &mut next)));
+            }
+            lines.push(format!(
+                "{stem}_PUBLIC_KEY: \"{}\"",
+                expand(value, &mut next)
+            ));
+            lines.push(format!("{name}: ${{{{ secrets.{name} }}}}"));
+            lines.push(format!("{name}=${{{name}}}"));
+            lines.push(format!("{name}=<your-{}>", name.to_ascii_lowercase()));
+            lines.push(format!("{name}: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+            lines.push(format!("{name}: 0123456789abcdef0123456789abcdef"));
         }
         for placeholder in [
             "GITHUB_TOKEN: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",

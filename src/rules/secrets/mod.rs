@@ -6,6 +6,7 @@ pub mod committed_env_file;
 pub mod credential_files;
 pub mod credential_in_run;
 pub mod hardcoded_secret;
+pub mod kubernetes;
 pub mod providers;
 pub mod secret_file_in_image;
 pub mod secret_in_build_arg;

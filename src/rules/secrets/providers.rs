@@ -22,6 +22,10 @@ pub struct Provider {
     pub verify: Option<fn(&Secret) -> bool>,
     /// Whether `verify` is a checksum (the message says so).
     pub checksummed: bool,
+    /// Recognised by the name it is assigned to (`DATADOG_API_KEY=…`) rather than by a prefix of
+    /// its own: the pattern matches the name, and a name that says the value is not a secret
+    /// (`…_ID`, `…_SHA`, `…_URL`) rules it out.
+    pub assigned: bool,
 }
 
 const fn p(
@@ -39,6 +43,7 @@ const fn p(
         min_entropy,
         verify: None,
         checksummed: false,
+        assigned: false,
     }
 }
 
@@ -46,6 +51,36 @@ const fn crc(mut provider: Provider) -> Provider {
     provider.verify = Some(verify_crc32_base62);
     provider.checksummed = true;
     provider
+}
+
+const fn basic(mut provider: Provider) -> Provider {
+    provider.verify = Some(verify_basic_auth);
+    provider
+}
+
+/// A credential known by the name it is assigned to: the service's name (any case) within the
+/// setting's name, `=`, `:`, `=>` or `:=`, optional quotes, then the value (group 1), which
+/// must end there. Keywords are written in lower case; the prefilter also looks for their
+/// upper-case forms.
+macro_rules! assigned {
+    ($name:expr, $keywords:expr, $service:literal, $value:literal, $entropy:expr $(,)?) => {
+        Provider {
+            name: $name,
+            keywords: $keywords,
+            pattern: concat!(
+                "(?i:",
+                $service,
+                r#")[A-Za-z0-9_.-]{0,30}?["']?[ \t]*(?:=>|:=|[:=])[ \t]*["']?("#,
+                $value,
+                r#")(?:[^A-Za-z0-9_+/=.~-]|$)"#
+            ),
+            visible: 0,
+            min_entropy: $entropy,
+            verify: None,
+            checksummed: false,
+            assigned: true,
+        }
+    };
 }
 
 /// Documented example values that must never be reported.
@@ -211,6 +246,15 @@ pub static PROVIDERS: &[Provider] = &[
         r"\b(GOCSPX-[0-9A-Za-z_-]{28})(?:[^0-9A-Za-z_-]|$)",
         7,
         3.0,
+    ),
+    // Source: Microsoft docs, "Azure Cosmos DB connection strings": the account endpoint on
+    // `documents.azure.com`, then `AccountKey=` and 86 base64 characters and `==`.
+    p(
+        "Azure Cosmos DB account key",
+        &[".documents.azure.com"],
+        r#"\.documents\.azure\.com[^\s"']{0,100}?;\s*AccountKey=([A-Za-z0-9+/]{86}==)"#,
+        0,
+        4.0,
     ),
     p(
         "Azure storage account key",
@@ -1153,7 +1197,7 @@ pub static PROVIDERS: &[Provider] = &[
         &["__CONTRIBSYS__COM"],
         r#"__CONTRIBSYS__COM["']?\s*[:=]\s*["']?([a-f0-9]{8}:[a-f0-9]{8})\b"#,
         0,
-        2.5,
+        2.0,
     ),
     // Source: Azure App Configuration: connection strings (`Endpoint=…azconfig.io;Id=…;Secret=…`).
     p(
@@ -1323,12 +1367,951 @@ pub static PROVIDERS: &[Provider] = &[
         0,
         3.5,
     ),
+    // Source: Microsoft security-utilities, "common annotated security keys": 52 characters,
+    // the `JQQJ9` signature, a provider letter, 16 characters, and a date-coded tail (Azure
+    // DevOps 84-character personal access tokens, among others).
+    p(
+        "Azure common annotated security key",
+        &["JQQJ9"],
+        r"(?:^|[^A-Za-z0-9])([A-Za-z0-9]{52}JQQJ9[9DH][A-Za-z0-9][A-L][A-Za-z0-9]{16}[A-Za-z][A-Za-z0-9]{7}(?:[A-Za-z0-9]{2}==)?)(?:[^A-Za-z0-9=]|$)",
+        0,
+        4.0,
+    ),
+    // Source: Microsoft security-utilities, identifiable keys: Azure Functions keys carry
+    // `AzFu` after 44 characters.
+    p(
+        "Azure Functions key",
+        &["AzFu"],
+        r"(?:^|[^A-Za-z0-9_-])([A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]==)(?:[^A-Za-z0-9_=-]|$)",
+        0,
+        4.0,
+    ),
+    // Source: Microsoft security-utilities, identifiable keys: Azure AI Search query and admin
+    // keys carry `AzSe` after 42 characters.
+    p(
+        "Azure AI Search key",
+        &["AzSe"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5})(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    // Source: Microsoft security-utilities, identifiable keys: 44-character messaging and
+    // cache keys carry a signature after 33 characters (`+ARm` Relay, `+AEh` Event Hubs,
+    // `+ASb` Service Bus, `AIoT` IoT Hub and devices, `AzCa` Cache for Redis, `AZEG` Event Grid).
+    p(
+        "Azure Relay, Event Hubs or Service Bus key",
+        &["+ARm", "+AEh", "+ASb"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{33}\+A(?:Rm|Eh|Sb)[A-P][A-Za-z0-9+/]{5}=)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    p(
+        "Azure IoT Hub key",
+        &["AIoT"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{33}AIoT[A-P][A-Za-z0-9+/]{5}=)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    p(
+        "Azure Cache for Redis key",
+        &["AzCa"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{33}AzCa[A-P][A-Za-z0-9+/]{5}=)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    p(
+        "Azure Event Grid key",
+        &["AZEG"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{33}AZEG[A-P][A-Za-z0-9+/]{5}=)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    // Source: Microsoft security-utilities, identifiable keys: 88-character account keys carry
+    // a signature after 76 characters (`+ASt` Storage, `ACDb` Cosmos DB, `+ABa` Batch, `+AMC`
+    // Machine Learning classic web services, `APIM` API Management).
+    p(
+        "Azure storage account identifiable key",
+        &["+ASt"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{76}\+ASt[A-Za-z0-9+/]{5}[AQgw]==)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    p(
+        "Azure Cosmos DB key",
+        &["ACDb"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{76}ACDb[A-Za-z0-9+/]{5}[AQgw]==)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    p(
+        "Azure Batch key",
+        &["+ABa"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{76}\+ABa[A-Za-z0-9+/]{5}[AQgw]==)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    p(
+        "Azure Machine Learning web service key",
+        &["+AMC"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{76}\+AMC[A-Za-z0-9+/]{5}[AQgw]==)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    p(
+        "Azure API Management key",
+        &["APIM"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{76}APIM[A-Za-z0-9+/]{5}[AQgw]==)(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    // Source: Microsoft security-utilities, identifiable keys: Azure Container Registry keys
+    // carry `+ACR` after 42 characters.
+    p(
+        "Azure Container Registry key",
+        &["+ACR"],
+        r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{42}\+ACR[A-D][A-Za-z0-9+/]{5})(?:[^A-Za-z0-9+/_=-]|$)",
+        0,
+        4.0,
+    ),
+    // Source: ClickHouse Cloud docs, "Managing API keys": secret keys start `4b1d`, 42
+    // characters in all.
+    p(
+        "ClickHouse Cloud API secret",
+        &["4b1d"],
+        r"\b(4b1d[A-Za-z0-9]{38})\b",
+        4,
+        3.5,
+    ),
+    // Source: GitLab docs, "Session cookie": `_gitlab_session` holds a 32-character session id.
+    p(
+        "GitLab session cookie",
+        &["_gitlab_session="],
+        r"_gitlab_session=([0-9a-z]{32})\b",
+        0,
+        3.0,
+    ),
+    // Source: Pinecone docs, "API keys": `pcsk_`, a short key id, `_`, the secret.
+    p(
+        "Pinecone API key",
+        &["pcsk_"],
+        r"\b(pcsk_[A-Za-z0-9]{4,10}_[A-Za-z0-9]{40,80})\b",
+        5,
+        3.5,
+    ),
+    // Source: npm docs, "npmrc": `_authToken` for a registry; before `npm_` tokens it was a
+    // UUID.
+    p(
+        "npm legacy auth token",
+        &["_authToken"],
+        r#"_authToken["']?\s*[=:]\s*["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b"#,
+        0,
+        3.0,
+    ),
+    // Source: npm docs, "npmrc": `_auth` is base64 of `user:password`.
+    basic(p(
+        "npm basic auth credentials",
+        &["_auth"],
+        r#"(?:^|[^A-Za-z0-9_])_auth["']?\s*[=:]\s*["']?([A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)"#,
+        0,
+        2.5,
+    )),
+    // Source: Docker docs, "docker login" and `config.json`: each registry's `auth` is base64
+    // of `user:password`.
+    basic(p(
+        "Docker registry credentials",
+        &["\"auth\""],
+        r#""auth"\s*:\s*"([A-Za-z0-9+/]{8,}={0,2})""#,
+        0,
+        2.5,
+    )),
+    // Source: AWS docs, "Temporary security credentials": session tokens are base64 of a
+    // serialized structure that begins the same way (`IQoJb3JpZ2luX2Vj`, older `FwoGZXIvYXdz`).
+    p(
+        "AWS session token",
+        &["IQoJb3JpZ2luX2Vj", "FwoGZXIvYXdz"],
+        r"\b((?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdz)[A-Za-z0-9/+]{100,}={0,2})(?:[^A-Za-z0-9/+=]|$)",
+        0,
+        4.0,
+    ),
+    // Source: Amazon Marketplace Web Service docs, "MWS auth token": `amzn.mws.` and a UUID.
+    p(
+        "Amazon MWS auth token",
+        &["amzn.mws."],
+        r"\b(amzn\.mws\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b",
+        9,
+        3.0,
+    ),
+    // Source: Google Identity docs, "Using OAuth 2.0": refresh tokens start `1//0`.
+    p(
+        "Google OAuth refresh token",
+        &["1//0"],
+        r"(?:^|[^A-Za-z0-9_/:-])(1//0[A-Za-z0-9_-]{40,})(?:[^A-Za-z0-9_-]|$)",
+        4,
+        3.5,
+    ),
+    // Source: Salesforce docs, "Session ID": the org id (`00D…`), `!`, the session secret.
+    p(
+        "Salesforce access token",
+        &["00D"],
+        r"\b(00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{80,})",
+        0,
+        4.0,
+    ),
+    // Source: Django docs, "SECRET_KEY": `startproject` writes `django-insecure-` and 50
+    // characters; a key so written and committed signs every session.
+    p(
+        "Django secret key",
+        &["django-insecure-"],
+        r"\b(django-insecure-[a-z0-9!@#$%^&*(\-_=+)]{50})(?:[^a-z0-9!@#$%^&*(\-_=+)]|$)",
+        16,
+        3.5,
+    ),
+    // Source: Authress docs, "Service client access keys": `sc_`…`.acc_`… dotted parts.
+    p(
+        "Authress service client access key",
+        &[".acc_", ".acc-"],
+        r"\b((?:sc|ext|scauth|authress)_[A-Za-z0-9]{5,30}\.[A-Za-z0-9]{4,6}\.acc[_-][A-Za-z0-9-]{10,32}\.[A-Za-z0-9+/_=-]{30,120})",
+        0,
+        3.5,
+    ),
+    // Source: Fly.io docs, "Access tokens": macaroon tokens `fm1a_`, `fm1r_`, `fm2_`.
+    p(
+        "Fly.io macaroon token",
+        &["fm1a_", "fm1r_", "fm2_"],
+        r"\b(fm(?:1[ar]|2)_[A-Za-z0-9+/]{100,}={0,3})(?:[^A-Za-z0-9+/=]|$)",
+        4,
+        4.0,
+    ),
+    // Source: Microsoft docs, "Grant limited access with shared access signatures": a SAS
+    // URL's `sig` is an HMAC of the string-to-sign under the account key.
+    p(
+        "Azure shared access signature",
+        &["sv=20"],
+        r#"sv=20\d\d-\d\d-\d\d&[^\s"'<>]{0,400}?[?&]sig=([A-Za-z0-9%+/]{43,}(?:%3D|=){0,2})"#,
+        0,
+        3.5,
+    ),
+    // Source: Datadog docs, "API and Application Keys": 32 hex digits, set as `DD_API_KEY`.
+    assigned!(
+        "Datadog API key",
+        &["datadog", "dd_api_key", "dd-api-key"],
+        "datadog|dd[_-]?api[_-]?key",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Datadog docs, "API and Application Keys": 40 hex digits, set as `DD_APP_KEY`.
+    assigned!(
+        "Datadog application key",
+        &["datadog", "dd_app_key", "dd_application_key"],
+        "datadog|dd[_-]?app(?:lication)?[_-]?key",
+        r"[a-f0-9]{40}",
+        2.5,
+    ),
+    // Source: Okta developer docs, "Create an API token": `00` and 40 URL-safe characters.
+    assigned!(
+        "Okta API token",
+        &["okta"],
+        "okta",
+        r"00[A-Za-z0-9_-]{40}",
+        3.0,
+    ),
+    // Source: Snyk docs, "Authentication for API": a UUID, set as `SNYK_TOKEN`.
+    assigned!(
+        "Snyk API token",
+        &["snyk"],
+        "snyk",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: Asana developer docs, "Personal access token": `1/` or `2/`, numeric ids, `:` and 32 hex digits.
+    assigned!(
+        "Asana personal access token",
+        &["asana"],
+        "asana",
+        r"[0-2]/[0-9]{10,16}(?:/[0-9]{10,16})?:[a-f0-9]{32}",
+        3.0,
+    ),
+    // Source: Asana developer docs, "OAuth": the app's 32-character client secret.
+    assigned!(
+        "Asana client secret",
+        &["asana"],
+        "asana",
+        r"[a-z0-9]{32}",
+        3.0,
+    ),
+    // Source: X developer docs, "OAuth 2.0 Bearer Token": a run of `A`s, then letters, digits and `%`.
+    assigned!(
+        "Twitter bearer token",
+        &["twitter"],
+        "twitter",
+        r"A{18,24}[A-Za-z0-9%]{80,120}",
+        3.0,
+    ),
+    // Source: X developer docs, "API key and secret": the 25-character consumer key.
+    assigned!(
+        "Twitter API key",
+        &["twitter"],
+        "twitter",
+        r"[A-Za-z0-9]{25}",
+        3.0,
+    ),
+    // Source: X developer docs, "API key and secret": the 50-character consumer secret.
+    assigned!(
+        "Twitter API secret",
+        &["twitter"],
+        "twitter",
+        r"[A-Za-z0-9]{50}",
+        3.0,
+    ),
+    // Source: X developer docs, "Access token and secret": the user id, `-` and letters and digits.
+    assigned!(
+        "Twitter access token",
+        &["twitter"],
+        "twitter",
+        r"[0-9]{15,25}-[A-Za-z0-9]{20,40}",
+        3.0,
+    ),
+    // Source: X developer docs, "Access token and secret": the 45-character secret.
+    assigned!(
+        "Twitter access token secret",
+        &["twitter"],
+        "twitter",
+        r"[A-Za-z0-9]{45}",
+        3.0,
+    ),
+    // Source: Fastly docs, "Using API tokens": 32 URL-safe characters, set as `FASTLY_API_TOKEN`.
+    assigned!(
+        "Fastly API token",
+        &["fastly"],
+        "fastly",
+        r"[A-Za-z0-9_-]{32}",
+        3.0,
+    ),
+    // Source: Algolia docs, "API keys": 32 hex digits (the search-only key is public and not reported).
+    assigned!(
+        "Algolia admin API key",
+        &["algolia"],
+        "algolia",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: PagerDuty developer docs, "API access keys": 20 characters (user tokens start `u+`).
+    assigned!(
+        "PagerDuty API key",
+        &["pagerduty", "pager_duty", "PagerDuty"],
+        "pagerduty|pager_duty",
+        r"[A-Za-z0-9_+-]{20}",
+        3.0,
+    ),
+    // Source: Cloudflare docs, "Create API token": 40 URL-safe characters, set as `CLOUDFLARE_API_TOKEN`.
+    assigned!(
+        "Cloudflare API token",
+        &["cloudflare", "cf_api_token"],
+        "cloudflare|cf_api_token",
+        r"[A-Za-z0-9_-]{40}",
+        3.0,
+    ),
+    // Source: Cloudflare docs, "Get Global API key (legacy)": 37 hex digits.
+    assigned!(
+        "Cloudflare global API key",
+        &["cloudflare", "cf_api_key"],
+        "cloudflare|cf_api_key",
+        r"[a-f0-9]{37}",
+        2.5,
+    ),
+    // Source: Heroku Dev Center, "Heroku CLI authentication": a UUID, set as `HEROKU_API_KEY`.
+    assigned!(
+        "Heroku API key (legacy)",
+        &["heroku"],
+        "heroku",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: Bitbucket Cloud docs, "OAuth on Bitbucket Cloud": the consumer's 32-character secret.
+    assigned!(
+        "Bitbucket OAuth consumer secret",
+        &["bitbucket"],
+        "bitbucket",
+        r"[A-Za-z0-9]{32}",
+        3.0,
+    ),
+    // Source: Codecov docs, "The Codecov token": a UUID, set as `CODECOV_TOKEN`.
+    assigned!(
+        "Codecov upload token",
+        &["codecov"],
+        "codecov",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: Cohere docs, "API keys": 40 letters and digits, set as `CO_API_KEY`.
+    assigned!(
+        "Cohere API key",
+        &["cohere", "co_api_key"],
+        "cohere|co_api_key",
+        r"[A-Za-z0-9]{40}",
+        3.0,
+    ),
+    // Source: Coinbase developer docs, "API key authentication": 64 URL-safe characters.
+    assigned!(
+        "Coinbase API secret",
+        &["coinbase"],
+        "coinbase",
+        r"[A-Za-z0-9_-]{64}",
+        3.0,
+    ),
+    // Source: Confluent docs, "Use API keys": 64 base64 characters.
+    assigned!(
+        "Confluent Cloud API secret",
+        &["confluent", "ccloud"],
+        "confluent|ccloud",
+        r"[A-Za-z0-9+/]{64}",
+        3.0,
+    ),
+    // Source: Contentful docs, "Authentication": 43 URL-safe characters.
+    assigned!(
+        "Contentful delivery API token",
+        &["contentful"],
+        "contentful",
+        r"[A-Za-z0-9_-]{43}",
+        3.0,
+    ),
+    // Source: Discord developer docs, "Bot token": base64 user id, `.`, timestamp, `.`, HMAC.
+    assigned!(
+        "Discord bot token",
+        &["discord"],
+        "discord",
+        r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}",
+        3.0,
+    ),
+    // Source: Discord developer docs, "OAuth2": the application's 32-character client secret.
+    assigned!(
+        "Discord client secret",
+        &["discord"],
+        "discord",
+        r"[A-Za-z0-9_-]{32}",
+        3.0,
+    ),
+    // Source: Dropbox developer docs, "OAuth guide": 11 characters, ten `A`s, 43 more.
+    assigned!(
+        "Dropbox long-lived access token",
+        &["dropbox"],
+        "dropbox",
+        r"[a-z0-9]{11}AAAAAAAAAA[A-Za-z0-9_=-]{43}",
+        3.0,
+    ),
+    // Source: Etsy Open API docs, "Authentication": the 24-character keystring.
+    assigned!("Etsy API key", &["etsy"], "etsy", r"[a-z0-9]{24}", 3.0,),
+    // Source: Meta for Developers, "App secret": 32 hex digits.
+    assigned!(
+        "Facebook app secret",
+        &["facebook", "fb_app_secret", "fb_secret"],
+        "facebook|fb_app_secret|fb_secret",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Finicity (Mastercard Open Banking) docs, "App key": 32 hex digits.
+    assigned!(
+        "Finicity app key",
+        &["finicity"],
+        "finicity",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Flickr API docs, "API keys": 32 hex digits.
+    assigned!(
+        "Flickr API key",
+        &["flickr"],
+        "flickr",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: FreshBooks API docs, "Authentication": 64 lower-case letters and digits.
+    assigned!(
+        "FreshBooks access token",
+        &["freshbooks"],
+        "freshbooks",
+        r"[a-z0-9]{64}",
+        3.0,
+    ),
+    // Source: Gitter developer docs, "Authentication": 40 characters.
+    assigned!(
+        "Gitter access token",
+        &["gitter"],
+        "gitter",
+        r"[a-z0-9_-]{40}",
+        3.0,
+    ),
+    // Source: GoCardless API docs, "Authentication": `live_` or `sandbox_` and 40 URL-safe characters.
+    assigned!(
+        "GoCardless access token",
+        &["gocardless"],
+        "gocardless",
+        r"(?:live|sandbox)_[A-Za-z0-9_=-]{40}",
+        3.0,
+    ),
+    // Source: Intercom developer docs, "Authentication": 60 base64 characters.
+    assigned!(
+        "Intercom access token",
+        &["intercom"],
+        "intercom",
+        r"[A-Za-z0-9_=-]{60}",
+        3.0,
+    ),
+    // Source: Kraken API docs, "Authentication": an 88-character base64 private key.
+    assigned!(
+        "Kraken API secret",
+        &["kraken"],
+        "kraken",
+        r"[A-Za-z0-9/+=_-]{80,90}",
+        3.0,
+    ),
+    // Source: KuCoin API docs, "Creating an API": a UUID secret.
+    assigned!(
+        "KuCoin API secret",
+        &["kucoin"],
+        "kucoin",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: LaunchDarkly docs, "Keys": `sdk-` or `api-` and a UUID (mobile keys are public).
+    assigned!(
+        "LaunchDarkly key",
+        &[
+            "launchdarkly",
+            "launch_darkly",
+            "LaunchDarkly",
+            "ld_sdk_key",
+            "ld_api_key"
+        ],
+        "launchdarkly|launch_darkly|ld_sdk_key|ld_api_key",
+        r"(?:sdk|api)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: Mailgun docs, "API keys": 32 hex digits, `-`, 8, `-`, 8.
+    assigned!(
+        "Mailgun API or webhook signing key",
+        &["mailgun"],
+        "mailgun",
+        r"[a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8}",
+        2.5,
+    ),
+    // Source: Mattermost developer docs, "Personal access tokens": 26 lower-case letters and digits.
+    assigned!(
+        "Mattermost access token",
+        &["mattermost"],
+        "mattermost",
+        r"[a-z0-9]{26}",
+        3.0,
+    ),
+    // Source: MessageBird (Bird) developer docs, "Authentication": 25 letters and digits.
+    assigned!(
+        "MessageBird API key",
+        &["messagebird", "message_bird", "message-bird", "MessageBird"],
+        "message_?bird|message-bird",
+        r"[A-Za-z0-9]{25}",
+        3.0,
+    ),
+    // Source: Netlify docs, "Personal access tokens" before the `nfp_` prefix: 40 to 46 characters.
+    assigned!(
+        "Netlify access token (legacy)",
+        &["netlify"],
+        "netlify",
+        r"[A-Za-z0-9_-]{40,46}",
+        3.0,
+    ),
+    // Source: NYT developer docs, "Get started": 32 characters.
+    assigned!(
+        "New York Times API key",
+        &["nytimes", "nyt_api"],
+        "nytimes|nyt_api",
+        r"[A-Za-z0-9_-]{32}",
+        3.0,
+    ),
+    // Source: Plaid docs, "API keys": 30 hex digits.
+    assigned!("Plaid secret", &["plaid"], "plaid", r"[a-f0-9]{30}", 2.5,),
+    // Source: RapidAPI docs, "API keys": 50 URL-safe characters, sent as `X-RapidAPI-Key`.
+    assigned!(
+        "RapidAPI key",
+        &["rapidapi", "rapid_api", "RapidAPI"],
+        "rapidapi|rapid_api",
+        r"[A-Za-z0-9_-]{50}",
+        3.0,
+    ),
+    // Source: Sendbird docs, "Authentication": 40 hex digits.
+    assigned!(
+        "Sendbird API token",
+        &["sendbird", "SendBird"],
+        "sendbird",
+        r"[a-f0-9]{40}",
+        2.5,
+    ),
+    // Source: Sentry docs, "Auth tokens" before the `sntrys_`/`sntryu_` prefixes: 64 hex digits.
+    assigned!(
+        "Sentry auth token (legacy)",
+        &["sentry"],
+        "sentry",
+        r"[a-f0-9]{64}",
+        2.5,
+    ),
+    // Source: Squarespace developer docs, "Authentication": a UUID.
+    assigned!(
+        "Squarespace API key",
+        &["squarespace"],
+        "squarespace",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: Sumo Logic docs, "Access keys": 64 letters and digits.
+    assigned!(
+        "Sumo Logic access key",
+        &["sumo"],
+        "sumo_?logic|sumo",
+        r"[A-Za-z0-9]{64}",
+        3.0,
+    ),
+    // Source: Travis CI docs, "API authentication": 22 URL-safe characters.
+    assigned!(
+        "Travis CI token",
+        &["travis"],
+        "travis",
+        r"[A-Za-z0-9_-]{22}",
+        3.0,
+    ),
+    // Source: Twitch developer docs, "Registering your app": 30 lower-case letters and digits.
+    assigned!(
+        "Twitch client secret",
+        &["twitch"],
+        "twitch",
+        r"[a-z0-9]{30}",
+        3.0,
+    ),
+    // Source: Zendesk developer docs, "API token": 40 letters and digits.
+    assigned!(
+        "Zendesk API token",
+        &["zendesk"],
+        "zendesk",
+        r"[A-Za-z0-9]{40}",
+        3.0,
+    ),
+    // Source: Yandex Cloud docs, "IAM token": `t1.` and two dotted base64url parts.
+    assigned!(
+        "Yandex IAM token",
+        &["yandex"],
+        "yandex",
+        r"t1\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]{86}={0,2}",
+        3.0,
+    ),
+    // Source: Yandex Cloud docs, "Static access keys": `YC` and 38 characters.
+    assigned!(
+        "Yandex Cloud static access key",
+        &["yandex"],
+        "yandex",
+        r"YC[A-Za-z0-9_-]{38}",
+        3.0,
+    ),
+    // Source: Linear developer docs, "OAuth 2.0 authentication": 32 hex digits.
+    assigned!(
+        "Linear client secret",
+        &["linear"],
+        "linear",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: LinkedIn developer docs, "Authentication": the 16-character client secret.
+    assigned!(
+        "LinkedIn client secret",
+        &["linkedin", "linked_in", "linked-in", "LinkedIn"],
+        "linked_?in|linked-in",
+        r"[A-Za-z0-9]{16}",
+        3.0,
+    ),
+    // Source: Alibaba Cloud docs, "Create an AccessKey pair": 30 letters and digits.
+    assigned!(
+        "Alibaba Cloud AccessKey secret",
+        &["alibaba", "aliyun", "alicloud"],
+        "alibaba|aliyun|alicloud",
+        r"[A-Za-z0-9]{30}",
+        3.0,
+    ),
+    // Source: Beamer docs, "API": `b_` and 44 characters.
+    assigned!(
+        "Beamer API key",
+        &["beamer"],
+        "beamer",
+        r"b_[A-Za-z0-9_=-]{44}",
+        3.0,
+    ),
+    // Source: Bittrex API docs, "Authentication": 32 hex digits.
+    assigned!(
+        "Bittrex API secret",
+        &["bittrex"],
+        "bittrex",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Cisco Meraki Dashboard API docs, "Authorization": 40 hex digits.
+    assigned!(
+        "Cisco Meraki API key",
+        &["meraki"],
+        "meraki",
+        r"[a-f0-9]{40}",
+        2.5,
+    ),
+    // Source: Drone docs, "API authentication": 32 letters and digits, set as `DRONE_TOKEN`.
+    assigned!(
+        "Drone CI token",
+        &["drone"],
+        "drone",
+        r"[A-Za-z0-9]{32}",
+        3.0,
+    ),
+    // Source: Finnhub docs, "Authentication": 20 lower-case letters and digits.
+    assigned!(
+        "Finnhub API key",
+        &["finnhub"],
+        "finnhub",
+        r"[a-z0-9]{20}",
+        3.0,
+    ),
+    // Source: JFrog docs, "Identity tokens": 64 letters and digits.
+    assigned!(
+        "JFrog identity token",
+        &["jfrog", "artifactory"],
+        "jfrog|artifactory",
+        r"[A-Za-z0-9]{64}",
+        3.0,
+    ),
+    // Source: SonarQube docs, "Generating and using tokens" before the `squ_` prefix: 40 hex digits.
+    assigned!(
+        "SonarQube token (legacy)",
+        &["sonar"],
+        "sonar[_.-]?(?:login|token)",
+        r"[a-f0-9]{40}",
+        2.5,
+    ),
+    // Source: CircleCI docs, "Managing API tokens" before the `CCIPAT_` prefix: 40 hex digits.
+    assigned!(
+        "CircleCI API token (legacy)",
+        &["circleci", "circle_token", "circle-token", "CircleCI"],
+        "circleci|circle_token|circle-token",
+        r"[a-f0-9]{40}",
+        2.5,
+    ),
+    // Source: Azure DevOps docs, "Use personal access tokens": 52 base32 characters (the 84-character form carries a signature and is matched alone).
+    assigned!(
+        "Azure DevOps personal access token",
+        &[
+            "azure_devops",
+            "azure-devops",
+            "azuredevops",
+            "azdo",
+            "ado_pat",
+            "ado-pat",
+            "adopat",
+            "vsts",
+            "system_accesstoken",
+            "system.accesstoken",
+            "systemaccesstoken",
+            "AzureDevOps",
+            "System.AccessToken"
+        ],
+        "azure[_-]?devops|azdo|ado[_-]?pat|vsts|system[_.]?accesstoken",
+        r"[a-z2-7]{52}",
+        3.0,
+    ),
+    // Source: Jenkins docs, "Authenticating scripted clients": `11` and 32 hex digits.
+    assigned!(
+        "Jenkins API token",
+        &["jenkins"],
+        "jenkins",
+        r"11[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Vercel docs, "Access tokens" before the `vcp_` prefix: 24 letters and digits.
+    assigned!(
+        "Vercel access token (legacy)",
+        &["vercel", "now_token"],
+        "vercel|now_token",
+        r"[A-Za-z0-9]{24}",
+        3.0,
+    ),
+    // Source: Railway docs, "Public API": a UUID, set as `RAILWAY_TOKEN`.
+    assigned!(
+        "Railway API token",
+        &["railway"],
+        "railway",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: Pusher docs, "App keys": the 20-hex-digit secret.
+    assigned!(
+        "Pusher app secret",
+        &["pusher"],
+        "pusher",
+        r"[a-f0-9]{20}",
+        2.5,
+    ),
+    // Source: Mixpanel docs, "Project secret": 32 hex digits.
+    assigned!(
+        "Mixpanel API secret",
+        &["mixpanel"],
+        "mixpanel",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Amplitude docs, "API keys and secret keys": 32 hex digits.
+    assigned!(
+        "Amplitude secret key",
+        &["amplitude"],
+        "amplitude",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Rollbar docs, "Access tokens": 32 hex digits.
+    assigned!(
+        "Rollbar access token",
+        &["rollbar"],
+        "rollbar",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Postmark developer docs, "API authentication": a UUID.
+    assigned!(
+        "Postmark server token",
+        &["postmark"],
+        "postmark",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: SparkPost docs, "API keys": 40 hex digits.
+    assigned!(
+        "SparkPost API key",
+        &["sparkpost", "SparkPost"],
+        "sparkpost",
+        r"[a-f0-9]{40}",
+        2.5,
+    ),
+    // Source: Mailchimp Transactional (Mandrill) docs, "Authentication": 22 URL-safe characters.
+    assigned!(
+        "Mandrill API key",
+        &["mandrill"],
+        "mandrill",
+        r"[A-Za-z0-9_-]{22}",
+        3.0,
+    ),
+    // Source: Vonage (Nexmo) docs, "Authentication": the 16-character API secret.
+    assigned!(
+        "Vonage API secret",
+        &["vonage", "nexmo"],
+        "vonage|nexmo",
+        r"[A-Za-z0-9]{16}",
+        3.0,
+    ),
+    // Source: Twilio docs, "Auth tokens": 32 hex digits, set as `TWILIO_AUTH_TOKEN`.
+    assigned!(
+        "Twilio auth token",
+        &["twilio"],
+        "twilio",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
+    // Source: Atlassian docs, "Manage API tokens" before the `ATATT` prefix: 24 letters and digits.
+    assigned!(
+        "Atlassian API token (legacy)",
+        &["atlassian", "jira", "confluence"],
+        "atlassian|jira|confluence",
+        r"[A-Za-z0-9]{24}",
+        3.0,
+    ),
+    // Source: Auth0 docs, "Application settings": the 64-character client secret.
+    assigned!(
+        "Auth0 client secret",
+        &["auth0"],
+        "auth0",
+        r"[A-Za-z0-9_-]{64}",
+        3.0,
+    ),
+    // Source: Codacy docs, "Project API tokens": 32 letters and digits.
+    assigned!(
+        "Codacy project token",
+        &["codacy"],
+        "codacy",
+        r"[A-Za-z0-9]{32}",
+        3.0,
+    ),
+    // Source: Coveralls docs, "Repo token": 32 to 37 letters and digits.
+    assigned!(
+        "Coveralls repository token",
+        &["coveralls"],
+        "coveralls",
+        r"[A-Za-z0-9]{32,37}",
+        3.0,
+    ),
+    // Source: Sauce Labs docs, "Access key": a UUID.
+    assigned!(
+        "Sauce Labs access key",
+        &["sauce"],
+        "sauce",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: BrowserStack docs, "Access key": 20 letters and digits.
+    assigned!(
+        "BrowserStack access key",
+        &["browserstack", "BrowserStack"],
+        "browserstack",
+        r"[A-Za-z0-9]{20}",
+        3.0,
+    ),
+    // Source: Cypress docs, "Record key": a UUID, set as `CYPRESS_RECORD_KEY`.
+    assigned!(
+        "Cypress record key",
+        &["cypress"],
+        "cypress",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: Percy docs, "Project token": 64 hex digits, set as `PERCY_TOKEN`.
+    assigned!("Percy token", &["percy"], "percy", r"[a-f0-9]{64}", 2.5,),
+    // Source: HashiCorp Vault docs, "Tokens" before 1.10: `s.` and 24 letters and digits.
+    assigned!(
+        "HashiCorp Vault token (legacy)",
+        &["vault"],
+        "vault",
+        r"s\.[A-Za-z0-9]{24}",
+        3.0,
+    ),
+    // Source: HashiCorp Consul docs, "ACL tokens": a UUID secret, set as `CONSUL_HTTP_TOKEN`.
+    assigned!(
+        "Consul ACL token",
+        &["consul"],
+        "consul",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: HashiCorp Nomad docs, "ACL tokens": a UUID secret, set as `NOMAD_TOKEN`.
+    assigned!(
+        "Nomad ACL token",
+        &["nomad"],
+        "nomad",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        2.5,
+    ),
+    // Source: ngrok docs, "Your authtoken": digits and letters, `_`, letters and digits.
+    assigned!(
+        "ngrok authtoken",
+        &["ngrok"],
+        "ngrok",
+        r"[0-9][A-Za-z0-9]{20,30}_[A-Za-z0-9]{18,30}",
+        3.0,
+    ),
 ];
 
 /// One generator template per provider, for measuring recall: `{A:n}` mixed-case
 /// alphanumerics, `{a:n}` lower-case alphanumerics, `{U:n}` upper-case alphanumerics, `{h:n}`
 /// lower-case hex, `{d:n}` digits, `{l:n}` letters, `{u:n}` base64url, `{b:n}` base64, `{B:n}`
-/// base32, and `{crc}` the base62 CRC32 of the 30 characters before it.
+/// base32, `{c:n}` lower-case base32, `{crc}` the base62 CRC32 of the 30 characters before it, and `{basic}` base64 of
+/// `user:password`.
 pub static SAMPLES: &[(&str, &str)] = &[
     ("Artifactory API key", "AKCp{A:69}"),
     ("npm access token", "npm_{A:36}"),
@@ -1558,6 +2541,228 @@ pub static SAMPLES: &[(&str, &str)] = &[
         "Kubernetes client key",
         "client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo{b:200}",
     ),
+    (
+        "Azure Cosmos DB account key",
+        "AccountEndpoint=https://acme.documents.azure.com:443/;AccountKey={b:86}==;",
+    ),
+    (
+        "Azure common annotated security key",
+        "{A:52}JQQJ99{A:1}B{A:16}c{A:7}",
+    ),
+    ("Azure Functions key", "{u:44}AzFu{u:5}A=="),
+    ("Azure AI Search key", "{A:42}AzSeC{A:5}"),
+    (
+        "Azure Relay, Event Hubs or Service Bus key",
+        "{b:33}+AEhB{b:5}=",
+    ),
+    ("Azure IoT Hub key", "{b:33}AIoTC{b:5}="),
+    ("Azure Cache for Redis key", "{b:33}AzCaD{b:5}="),
+    ("Azure Event Grid key", "{b:33}AZEGE{b:5}="),
+    (
+        "Azure storage account identifiable key",
+        "{b:76}+ASt{b:5}A==",
+    ),
+    ("Azure Cosmos DB key", "{b:76}ACDb{b:5}Q=="),
+    ("Azure Batch key", "{b:76}+ABa{b:5}g=="),
+    (
+        "Azure Machine Learning web service key",
+        "{b:76}+AMC{b:5}w==",
+    ),
+    ("Azure API Management key", "{b:76}APIM{b:5}A=="),
+    ("Azure Container Registry key", "{b:42}+ACRA{b:5}"),
+    ("ClickHouse Cloud API secret", "4b1d{A:38}"),
+    ("GitLab session cookie", "_gitlab_session={a:32}"),
+    ("Pinecone API key", "pcsk_{A:5}_{A:63}"),
+    (
+        "npm legacy auth token",
+        "//npm.pkg.example.com/:_authToken={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("npm basic auth credentials", "_auth={basic}"),
+    ("Docker registry credentials", "\"auth\": \"{basic}\""),
+    ("AWS session token", "IQoJb3JpZ2luX2Vj{b:300}"),
+    (
+        "Amazon MWS auth token",
+        "amzn.mws.{h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("Google OAuth refresh token", "1//0{u:100}"),
+    ("Salesforce access token", "00D{A:15}!AQ{A:100}"),
+    ("Django secret key", "django-insecure-{a:50}"),
+    (
+        "Authress service client access key",
+        "sc_{A:20}.{A:5}.acc_{a:20}.{u:60}",
+    ),
+    ("Fly.io macaroon token", "fm2_{b:200}"),
+    (
+        "Azure shared access signature",
+        "https://acme.blob.core.windows.net/c?sv=2022-11-02&ss=b&srt=co&sp=rl&se=2030-01-01T00:00:00Z&spr=https&sig={b:43}%3D",
+    ),
+    ("Datadog API key", "DD_API_KEY={h:32}"),
+    ("Datadog application key", "DATADOG_APP_KEY={h:40}"),
+    ("Okta API token", "OKTA_API_TOKEN=00{u:40}"),
+    (
+        "Snyk API token",
+        "SNYK_TOKEN={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    (
+        "Asana personal access token",
+        "ASANA_TOKEN=2/{d:16}/{d:16}:{h:32}",
+    ),
+    ("Asana client secret", "ASANA_CLIENT_SECRET={a:32}"),
+    (
+        "Twitter bearer token",
+        "TWITTER_BEARER_TOKEN=AAAAAAAAAAAAAAAAAAAAA{A:90}",
+    ),
+    ("Twitter API key", "TWITTER_API_KEY={A:25}"),
+    ("Twitter API secret", "TWITTER_API_SECRET={A:50}"),
+    ("Twitter access token", "TWITTER_ACCESS_TOKEN={d:19}-{A:31}"),
+    (
+        "Twitter access token secret",
+        "TWITTER_ACCESS_SECRET={A:45}",
+    ),
+    ("Fastly API token", "FASTLY_API_TOKEN={u:32}"),
+    ("Algolia admin API key", "ALGOLIA_ADMIN_KEY={h:32}"),
+    ("PagerDuty API key", "PAGERDUTY_API_KEY=u+{u:18}"),
+    ("Cloudflare API token", "CLOUDFLARE_API_TOKEN={u:40}"),
+    ("Cloudflare global API key", "CF_API_KEY={h:37}"),
+    (
+        "Heroku API key (legacy)",
+        "HEROKU_API_KEY={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    (
+        "Bitbucket OAuth consumer secret",
+        "BITBUCKET_CLIENT_SECRET={A:32}",
+    ),
+    (
+        "Codecov upload token",
+        "CODECOV_TOKEN={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("Cohere API key", "CO_API_KEY={A:40}"),
+    ("Coinbase API secret", "COINBASE_API_SECRET={u:64}"),
+    (
+        "Confluent Cloud API secret",
+        "CONFLUENT_CLOUD_API_SECRET={b:64}",
+    ),
+    (
+        "Contentful delivery API token",
+        "CONTENTFUL_DELIVERY_TOKEN={u:43}",
+    ),
+    (
+        "Discord bot token",
+        "DISCORD_BOT_TOKEN=M{u:25}.{u:6}.{u:38}",
+    ),
+    ("Discord client secret", "DISCORD_CLIENT_SECRET={u:32}"),
+    (
+        "Dropbox long-lived access token",
+        "DROPBOX_TOKEN={a:11}AAAAAAAAAA{u:43}",
+    ),
+    ("Etsy API key", "ETSY_API_KEY={a:24}"),
+    ("Facebook app secret", "FACEBOOK_APP_SECRET={h:32}"),
+    ("Finicity app key", "FINICITY_APP_KEY={h:32}"),
+    ("Flickr API key", "FLICKR_API_KEY={h:32}"),
+    ("FreshBooks access token", "FRESHBOOKS_TOKEN={a:64}"),
+    ("Gitter access token", "GITTER_TOKEN={a:40}"),
+    (
+        "GoCardless access token",
+        "GOCARDLESS_ACCESS_TOKEN=live_{u:40}",
+    ),
+    (
+        "Intercom access token",
+        "INTERCOM_ACCESS_TOKEN=dG9rOj{u:54}",
+    ),
+    ("Kraken API secret", "KRAKEN_API_SECRET={b:86}=="),
+    (
+        "KuCoin API secret",
+        "KUCOIN_API_SECRET={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    (
+        "LaunchDarkly key",
+        "LAUNCHDARKLY_SDK_KEY=sdk-{h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    (
+        "Mailgun API or webhook signing key",
+        "MAILGUN_SIGNING_KEY={h:32}-{h:8}-{h:8}",
+    ),
+    ("Mattermost access token", "MATTERMOST_TOKEN={a:26}"),
+    ("MessageBird API key", "MESSAGEBIRD_API_KEY={A:25}"),
+    ("Netlify access token (legacy)", "NETLIFY_AUTH_TOKEN={u:43}"),
+    ("New York Times API key", "NYTIMES_API_KEY={A:32}"),
+    ("Plaid secret", "PLAID_SECRET={h:30}"),
+    ("RapidAPI key", "X-RapidAPI-Key={u:50}"),
+    ("Sendbird API token", "SENDBIRD_API_TOKEN={h:40}"),
+    ("Sentry auth token (legacy)", "SENTRY_AUTH_TOKEN={h:64}"),
+    (
+        "Squarespace API key",
+        "SQUARESPACE_API_KEY={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("Sumo Logic access key", "SUMO_ACCESS_KEY={A:64}"),
+    ("Travis CI token", "TRAVIS_API_TOKEN={u:22}"),
+    ("Twitch client secret", "TWITCH_CLIENT_SECRET={a:30}"),
+    ("Zendesk API token", "ZENDESK_API_TOKEN={A:40}"),
+    ("Yandex IAM token", "YANDEX_IAM_TOKEN=t1.{u:40}.{u:86}"),
+    (
+        "Yandex Cloud static access key",
+        "YANDEX_SECRET_ACCESS_KEY=YC{u:38}",
+    ),
+    ("Linear client secret", "LINEAR_CLIENT_SECRET={h:32}"),
+    ("LinkedIn client secret", "LINKEDIN_CLIENT_SECRET={A:16}"),
+    (
+        "Alibaba Cloud AccessKey secret",
+        "ALICLOUD_SECRET_KEY={A:30}",
+    ),
+    ("Beamer API key", "BEAMER_API_KEY=b_{u:44}"),
+    ("Bittrex API secret", "BITTREX_API_SECRET={h:32}"),
+    ("Cisco Meraki API key", "MERAKI_DASHBOARD_API_KEY={h:40}"),
+    ("Drone CI token", "DRONE_TOKEN={A:32}"),
+    ("Finnhub API key", "FINNHUB_API_KEY={a:20}"),
+    ("JFrog identity token", "JFROG_IDENTITY_TOKEN={A:64}"),
+    ("SonarQube token (legacy)", "SONAR_TOKEN={h:40}"),
+    ("CircleCI API token (legacy)", "CIRCLECI_TOKEN={h:40}"),
+    (
+        "Azure DevOps personal access token",
+        "AZURE_DEVOPS_EXT_PAT={c:52}",
+    ),
+    ("Jenkins API token", "JENKINS_API_TOKEN=11{h:32}"),
+    ("Vercel access token (legacy)", "VERCEL_TOKEN={A:24}"),
+    (
+        "Railway API token",
+        "RAILWAY_TOKEN={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("Pusher app secret", "PUSHER_APP_SECRET={h:20}"),
+    ("Mixpanel API secret", "MIXPANEL_API_SECRET={h:32}"),
+    ("Amplitude secret key", "AMPLITUDE_SECRET_KEY={h:32}"),
+    ("Rollbar access token", "ROLLBAR_ACCESS_TOKEN={h:32}"),
+    (
+        "Postmark server token",
+        "POSTMARK_SERVER_TOKEN={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("SparkPost API key", "SPARKPOST_API_KEY={h:40}"),
+    ("Mandrill API key", "MANDRILL_API_KEY={u:22}"),
+    ("Vonage API secret", "VONAGE_API_SECRET={A:16}"),
+    ("Twilio auth token", "TWILIO_AUTH_TOKEN={h:32}"),
+    ("Atlassian API token (legacy)", "JIRA_API_TOKEN={A:24}"),
+    ("Auth0 client secret", "AUTH0_CLIENT_SECRET={u:64}"),
+    ("Codacy project token", "CODACY_PROJECT_TOKEN={A:32}"),
+    ("Coveralls repository token", "COVERALLS_REPO_TOKEN={A:33}"),
+    (
+        "Sauce Labs access key",
+        "SAUCE_ACCESS_KEY={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("BrowserStack access key", "BROWSERSTACK_ACCESS_KEY={A:20}"),
+    (
+        "Cypress record key",
+        "CYPRESS_RECORD_KEY={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("Percy token", "PERCY_TOKEN={h:64}"),
+    ("HashiCorp Vault token (legacy)", "VAULT_TOKEN=s.{A:24}"),
+    (
+        "Consul ACL token",
+        "CONSUL_HTTP_TOKEN={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    (
+        "Nomad ACL token",
+        "NOMAD_TOKEN={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("ngrok authtoken", "NGROK_AUTHTOKEN=2{A:26}_{A:21}"),
 ];
 
 /// Expand a `SAMPLES` template with characters from `next` (a source of random numbers).
@@ -1569,6 +2774,14 @@ pub fn expand(template: &str, next: &mut dyn FnMut() -> u64) -> String {
         let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
         let spec = &rest[open + 1..close];
         rest = &rest[(close + 1).min(rest.len())..];
+        if spec == "basic" {
+            use base64::Engine;
+            let password = expand("{A:20}", next);
+            out.push_str(
+                &base64::engine::general_purpose::STANDARD.encode(format!("deploy:{password}")),
+            );
+            continue;
+        }
         if spec == "crc" {
             let body: String = out
                 .chars()
@@ -1594,6 +2807,7 @@ pub fn expand(template: &str, next: &mut dyn FnMut() -> u64) -> String {
             "u" => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
             "b" => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
             "B" => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+            "c" => "abcdefghijklmnopqrstuvwxyz234567",
             _ => "x",
         };
         let chars: Vec<char> = alphabet.chars().collect();
@@ -1656,15 +2870,31 @@ pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     let mut keywords = Vec::new();
     let mut keyword_provider = Vec::new();
     for (i, provider) in PROVIDERS.iter().enumerate() {
+        let mut own: Vec<String> = Vec::new();
         for kw in provider.keywords {
-            keywords.push(*kw);
+            own.push(kw.to_string());
+            if provider.assigned {
+                // Setting names are written in lower, camel or upper case: `datadog_api_key`,
+                // `datadogApiKey`, `DATADOG_API_KEY`. (Capitalised forms are listed where they
+                // are usual: each variant grows the automaton every byte goes through.)
+                own.push(kw.to_ascii_uppercase());
+            }
+        }
+        own.sort();
+        own.dedup();
+        for kw in own {
+            keywords.push(kw);
             keyword_provider.push(i);
         }
     }
-    keywords.push("-----BEGIN");
+    keywords.push("-----BEGIN".to_string());
     keyword_provider.push(usize::MAX);
-    keywords.push("PuTTY-User-Key-File-");
+    keywords.push("PuTTY-User-Key-File-".to_string());
     keyword_provider.push(usize::MAX);
+    for manifest in ["kind: Secret", "kind: \"Secret\"", "kind: 'Secret'"] {
+        keywords.push(manifest.to_string());
+        keyword_provider.push(KUBERNETES_SECRET);
+    }
     Compiled {
         // A full DFA: the keywords include short, common ones (`SK`, `re_`), which leave the
         // searchers' byte prefilters nothing rare to skip to; the DFA reads each byte once.
@@ -1680,6 +2910,241 @@ pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         pem_header: std::sync::OnceLock::new(),
     }
 });
+
+/// A credential in a provider's format: which provider, and where in the text.
+pub struct Detection {
+    pub provider: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+pub struct Detections {
+    /// In provider-table order, then by position; no two overlap.
+    pub credentials: Vec<Detection>,
+    /// Whether a private-key header keyword occurs (the caller reads the key blocks).
+    pub key_material: bool,
+    /// Whether `kind: Secret` occurs (the caller reads the Kubernetes manifests).
+    pub kubernetes_secret: bool,
+}
+
+/// The keyword index of `kind: Secret`, beside `usize::MAX` for private-key headers.
+const KUBERNETES_SECRET: usize = usize::MAX - 1;
+
+/// Every value in `text` in a provider's format that passes the provider's checks: not a
+/// documented example, not a placeholder, entropy above the floor, checksum valid. One value,
+/// one detection: the first provider (in table order) that claims a span keeps it.
+pub fn detect(text: &str) -> Detections {
+    let compiled = &*COMPILED;
+    // Where each provider's keywords occur: its pattern is only run around them, so a file
+    // full of common short keywords costs what its hits cost, not a pass per provider.
+    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); PROVIDERS.len()];
+    let mut key_material = false;
+    let mut kubernetes_secret = false;
+    for hit in compiled.keywords.find_overlapping_iter(text) {
+        match compiled.keyword_provider[hit.pattern().as_usize()] {
+            usize::MAX => key_material = true,
+            KUBERNETES_SECRET => kubernetes_secret = true,
+            i => hits[i].push(hit.start()),
+        }
+    }
+    let mut credentials: Vec<Detection> = Vec::new();
+    for (i, provider) in PROVIDERS.iter().enumerate() {
+        if hits[i].is_empty() {
+            continue;
+        }
+        let mut matches: Vec<regex::Captures> = Vec::new();
+        let pattern = compiled.pattern(i);
+        for (from, to) in windows(text, &hits[i]) {
+            // Searched from `from` with the text before it as context (`\b`, `^` hold), up to
+            // `to`; a match that reaches `to` may go on, so it is read again without the end.
+            let mut at = from;
+            while let Some(caps) = pattern.captures_at(&text[..to], at) {
+                let whole = caps.get(0).expect("group 0");
+                let caps = if whole.end() == to && to < text.len() {
+                    match pattern.captures_at(text, whole.start()) {
+                        Some(longer) => longer,
+                        None => break,
+                    }
+                } else {
+                    caps
+                };
+                let end = caps.get(0).expect("group 0").end();
+                at = if end > at {
+                    end
+                } else {
+                    // An empty match: step over one character.
+                    text[at..]
+                        .chars()
+                        .next()
+                        .map_or(text.len(), |c| at + c.len_utf8())
+                };
+                matches.push(caps);
+                if at >= to {
+                    break;
+                }
+            }
+        }
+        matches.sort_by_key(|c| c.get(1).map_or(0, |m| m.start()));
+        matches.dedup_by_key(|c| c.get(1).map_or(0, |m| m.start()));
+        for caps in matches {
+            let m = caps.get(1).expect("every provider pattern has group 1");
+            if credentials
+                .iter()
+                .any(|d| d.start < m.end() && m.start() < d.end)
+            {
+                continue;
+            }
+            let secret = Secret::new(m.as_str());
+            let value = secret.expose();
+            if KNOWN_EXAMPLES.contains(&value) {
+                continue;
+            }
+            let body = &value[provider.visible.min(value.len())..];
+            if is_placeholder(body) || entropy(body) < provider.min_entropy {
+                continue;
+            }
+            if provider.assigned {
+                // No prefix vouches for these values: a hand-typed run (`0123456789abcdef…`)
+                // or a name that says otherwise rules one out.
+                let whole = caps.get(0).expect("group 0");
+                if ascending_run(body, 6) || !names_a_secret(&text[whole.start()..m.start()]) {
+                    continue;
+                }
+            }
+            if let Some(verify) = provider.verify
+                && !verify(&secret)
+            {
+                continue;
+            }
+            credentials.push(Detection {
+                provider: i,
+                start: m.start(),
+                end: m.end(),
+            });
+        }
+    }
+    Detections {
+        credentials,
+        key_material,
+        kubernetes_secret,
+    }
+}
+
+/// Last words of a setting's name that say its value is not a secret: identifiers, addresses,
+/// names and versions (`CLOUDFLARE_ZONE_ID`, `SENTRY_RELEASE`, `DATADOG_SITE`, `SNYK_ORG`).
+const NOT_SECRET_LAST_WORDS: &[&str] = &[
+    "id",
+    "ids",
+    "sha",
+    "hash",
+    "digest",
+    "checksum",
+    "commit",
+    "release",
+    "revision",
+    "rev",
+    "ref",
+    "version",
+    "url",
+    "uri",
+    "host",
+    "hostname",
+    "addr",
+    "address",
+    "endpoint",
+    "domain",
+    "site",
+    "region",
+    "zone",
+    "name",
+    "username",
+    "user",
+    "login",
+    "handle",
+    "email",
+    "org",
+    "organization",
+    "project",
+    "team",
+    "workspace",
+    "account",
+    "tenant",
+    "channel",
+    "guild",
+    "path",
+    "file",
+    "dir",
+    "image",
+    "tag",
+    "enabled",
+    "port",
+];
+
+/// Words anywhere in a setting's name that say its value is meant to be public or is a
+/// digest: `ALGOLIA_SEARCH_ONLY_API_KEY`, `MAPBOX_PUBLIC_TOKEN`, `DATADOG_SHA256_SUM`.
+const NOT_SECRET_WORDS: &[&str] = &[
+    "public",
+    "pub",
+    "publishable",
+    "search",
+    "sha1",
+    "sha256",
+    "sha512",
+    "md5",
+    "checksum",
+    "digest",
+    "hash",
+];
+
+/// Whether the setting name in `key_text` (everything from where the pattern started to the
+/// value: name, quotes and `=`/`:`) may name a secret.
+fn names_a_secret(key_text: &str) -> bool {
+    let name_end = key_text
+        .rfind(|c: char| c.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    let name = &key_text[..name_end];
+    let name_start = name
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |i| i + 1);
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name[name_start..].chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
+            previous_lower = false;
+            continue;
+        }
+        // `facebookAppId`: a capital after a small letter starts a word.
+        if c.is_ascii_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_lowercase());
+    }
+    words.extend((!current.is_empty()).then_some(current));
+    let last_says_not = words
+        .last()
+        .is_some_and(|w| NOT_SECRET_LAST_WORDS.contains(&w.as_str()));
+    !last_says_not && !words.iter().any(|w| NOT_SECRET_WORDS.contains(&w.as_str()))
+}
+
+/// Windows of the text around keyword positions, merged where they overlap: from a little
+/// before the keyword (patterns may start with context) to well after it (tokens are long).
+fn windows(text: &str, positions: &[usize]) -> Vec<(usize, usize)> {
+    const BEFORE: usize = 512;
+    const AFTER: usize = 4096;
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &at in positions {
+        let from = crate::source::floor_char_boundary(text, at.saturating_sub(BEFORE));
+        let to = crate::source::floor_char_boundary(text, (at + AFTER).min(text.len()));
+        match out.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => out.push((from, to)),
+        }
+    }
+    out
+}
 
 /// Does `text` contain any credential keyword? Files without one need no further look.
 pub fn any_keyword(text: &str) -> bool {
@@ -1713,6 +3178,46 @@ pub fn is_placeholder(body: &str) -> bool {
         || lower.contains("example")
         || lower.contains("placeholder")
         || lower.contains("redacted")
+}
+
+/// Whether `text` holds `n` or more consecutive characters each one after the last (`012345`,
+/// `abcdef`): a value typed by hand, not generated (about 1 in 40,000 random 32-hex-digit values has one).
+fn ascending_run(text: &str, n: usize) -> bool {
+    let bytes = text.as_bytes();
+    let mut run = 1;
+    for pair in bytes.windows(2) {
+        if pair[1] == pair[0].wrapping_add(1) && pair[1].is_ascii_alphanumeric() {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 1;
+        }
+    }
+    false
+}
+
+/// `user:password` in base64 (npm `_auth`, Docker `auth`): printable text, a user and a
+/// password that is neither a placeholder nor a reference (`${NPM_PASSWORD}`).
+pub fn verify_basic_auth(secret: &Secret) -> bool {
+    use base64::Engine;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(secret.expose()) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    let Some((user, password)) = text.split_once(':') else {
+        return false;
+    };
+    let lower = password.to_ascii_lowercase();
+    !user.is_empty()
+        && !password.is_empty()
+        && !text.chars().any(char::is_control)
+        && !password.starts_with(['$', '<', '{', '%'])
+        && !is_placeholder(password)
+        && !["password", "pass", "passwd", "secret", "token", "changeme"].contains(&lower.as_str())
 }
 
 /// GitHub and npm tokens end in 6 base62 characters: the CRC32 of the 30 before them.
@@ -1791,5 +3296,56 @@ mod tests {
         assert!(entropy("aaaa") < 0.01);
         assert!(entropy("abcd") > 1.99);
         assert!(is_placeholder("xxxxxxxxxxxxxxxxxxxx"));
+    }
+
+    #[test]
+    fn a_setting_name_can_say_its_value_is_no_secret() {
+        for secret in [
+            "DD_API_KEY=",
+            "datadog_app_key: \"",
+            "  \"datadogApiKey\": \"",
+            "CODACY_PROJECT_TOKEN=",
+            "SNYK_TOKEN => '",
+        ] {
+            assert!(names_a_secret(secret), "{secret}");
+        }
+        for not_secret in [
+            "CLOUDFLARE_ZONE_ID=",
+            "SENTRY_RELEASE: ",
+            "snykOrg: ",
+            "ALGOLIA_SEARCH_ONLY_API_KEY=",
+            "MAPBOX_PUBLIC_TOKEN: '",
+            "DATADOG_AGENT_SHA256=",
+            "facebookAppId = \"",
+        ] {
+            assert!(!names_a_secret(not_secret), "{not_secret}");
+        }
+    }
+
+    #[test]
+    fn typed_runs_are_told_from_generated_values() {
+        assert!(ascending_run("0123456789abcdef", 6));
+        assert!(ascending_run("xyzabcdefq", 6));
+        assert!(!ascending_run("7ac71ec1a5611ca4e1ae4eaeea05eebe", 6));
+        assert!(!ascending_run("01234", 6));
+    }
+
+    #[test]
+    fn basic_credentials_decode_to_a_user_and_a_password() {
+        use base64::Engine;
+        let encode = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let ok = encode("deploy:Kx8vQ2mZ7pL4nR9w");
+        assert!(verify_basic_auth(&Secret::new(&ok)));
+        for rejected in [
+            encode("deploy"),
+            encode(":Kx8vQ2mZ7pL4nR9w"),
+            encode("deploy:"),
+            encode("user:password"),
+            encode("deploy:${REGISTRY_PASSWORD}"),
+            encode("deploy:\u{1}\u{2}"),
+            "not base64!".to_string(),
+        ] {
+            assert!(!verify_basic_auth(&Secret::new(&rejected)), "{rejected}");
+        }
     }
 }

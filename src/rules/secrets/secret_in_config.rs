@@ -1,5 +1,5 @@
 use super::assignments::{
-    Class, classify, judge, provider_format, secret_named, settings, url_credentials,
+    Class, classify, judge, reported_as_provider_format, secret_named, settings, url_credentials,
 };
 use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
@@ -34,8 +34,9 @@ declare_rule! {
     /// `user:password` pair whose halves are equal is `weak-default-credential`'s. Test
     /// environment files (`.env.test`, `.env.testing`) hold a test suite's values and are not
     /// checked, like templates. A well-known default (`changeme`, `postgres`) or a value equal to the user name
-    /// is `weak-default-credential`'s, and a value in a known provider format is
-    /// `hardcoded-secret`'s: each value is reported by one rule. Template files (`.env.example`,
+    /// is `weak-default-credential`'s, and a value `hardcoded-secret` reports — a known
+    /// provider's format, including those known by their setting's name (`DD_API_KEY` and 32 hex
+    /// digits) — is that rule's: each value is reported by one rule. Template files (`.env.example`,
     /// `*.sample`, `*.template`, `*.dist`) are not checked by this rule. The value is never shown.
     ///
     /// ## Why is this bad?
@@ -105,7 +106,7 @@ fn check(doc: &Document, cx: &mut Context) {
     let dockerfile = matches!(doc, Document::Dockerfile(_));
     let mut reports = Vec::new();
     for s in settings(doc, &cx.file.text) {
-        if provider_format(&s.value) {
+        if reported_as_provider_format(&cx.file.text, &s) {
             continue;
         }
         if secret_named(&s.key) && judge(&s) == Class::Literal {

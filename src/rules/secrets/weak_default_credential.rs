@@ -1,5 +1,5 @@
 use super::assignments::{
-    Class, classify, judge, provider_format, secret_named, settings, url_credentials,
+    Class, classify, judge, reported_as_provider_format, secret_named, settings, url_credentials,
 };
 use super::secret_in_config::{is_template, locate};
 use crate::parse::Document;
@@ -60,7 +60,7 @@ fn check(doc: &Document, cx: &mut Context) {
     }
     let mut reports = Vec::new();
     for s in settings(doc, &cx.file.text) {
-        if provider_format(&s.value) {
+        if reported_as_provider_format(&cx.file.text, &s) {
             continue;
         }
         if secret_named(&s.key) {
