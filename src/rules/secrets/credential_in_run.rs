@@ -9,9 +9,13 @@ declare_rule! {
     /// Flags commands in Dockerfile `RUN` and workflow `run:` steps that embed a literal
     /// credential: `echo 'user:pass' | chpasswd` and `… | passwd --stdin`, `docker login -p …`
     /// / `--password …`, `aws configure set aws_secret_access_key …`, `npm config set
-    /// …:_authToken=…`, `git clone https://user:token@…` (any URL with a password), and
-    /// `curl -u user:pass`. Variables (`$TOKEN`), expressions (`${{ secrets.X }}`) and
-    /// placeholders are fine; the literal is never shown.
+    /// …:_authToken=…`, `git clone https://user:token@…` (any URL with a password),
+    /// `curl -u user:pass`, and request headers of `curl`, `wget` and HTTPie that carry a
+    /// literal credential: `Authorization` (any scheme: `Bearer`, `token`, `Basic`) and
+    /// headers named for a key, token, secret or password (`X-Api-Key`, `PRIVATE-TOKEN`,
+    /// `X-Auth-Token`), with a value of at least 8 characters. Variables (`$TOKEN`),
+    /// expressions (`${{ secrets.X }}`) and placeholders are fine; a value in a known
+    /// provider's format is `hardcoded-secret`'s; the literal is never shown.
     ///
     /// ## Why is this bad?
     /// The command line is stored in the image history or the workflow file, printed in build
@@ -58,6 +62,65 @@ fn flag_value<'a>(cmd: &'a Command, flags: &[&str]) -> Option<(&'a Word, String)
         }
     }
     None
+}
+
+/// The request headers of a `curl`/`wget`/HTTPie command: `-H X`, `-HX`, `--header X`,
+/// `--header=X`, and HTTPie's `Name:value` items.
+fn headers(cmd: &Command) -> Vec<(&Word, String)> {
+    let args = cmd.args();
+    let mut out = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let text = a.text.as_str();
+        if text == "-H" || text == "--header" {
+            out.extend(args.get(i + 1).map(|v| (v, v.text.clone())));
+        } else if let Some(v) = text.strip_prefix("--header=") {
+            out.push((a, v.to_string()));
+        } else if let Some(v) = text.strip_prefix("-H").filter(|v| !v.is_empty()) {
+            out.push((a, v.to_string()));
+        } else if matches!(cmd.program(), Some("http" | "https" | "xh"))
+            && !text.starts_with('-')
+            && !text.contains("://")
+            && text.contains(':')
+        {
+            out.push((a, text.to_string()));
+        }
+    }
+    out
+}
+
+/// The header's name if it carries a literal credential: `Authorization: Bearer <token>`
+/// (any scheme), or a header named for a key, token, secret or password (`X-Api-Key`,
+/// `PRIVATE-TOKEN`, `X-Auth-Token`) with a literal value. A value in a provider's format is
+/// `hardcoded-secret`'s.
+fn credential_header(header: &str) -> Option<&str> {
+    let (name, value) = header.split_once(':')?;
+    let name = name.trim();
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return None;
+    }
+    let value = value.trim();
+    let lower = name.to_ascii_lowercase();
+    let credential = if lower == "authorization" || lower == "proxy-authorization" {
+        // `Bearer <token>`, `token <token>`, `Basic <base64>`, or the bare token.
+        value
+            .split_once(' ')
+            .map_or(value, |(_, token)| token.trim())
+    } else if lower
+        .rsplit(['-', '_'])
+        .next()
+        .is_some_and(|last| matches!(last, "key" | "token" | "secret" | "password" | "apikey"))
+    {
+        value
+    } else {
+        return None;
+    };
+    let provider_format = !super::providers::detect(header).credentials.is_empty();
+    (credential.len() >= 8 && !credential.contains('$') && literal(credential) && !provider_format)
+        .then_some(name)
 }
 
 fn check(doc: &Document, cx: &mut Context) {
@@ -140,6 +203,16 @@ fn check(doc: &Document, cx: &mut Context) {
                     }
                 }
                 _ => {}
+            }
+            if matches!(program, "curl" | "wget" | "http" | "https" | "xh") {
+                for (word, header) in headers(cmd) {
+                    if let Some(name) = credential_header(&header) {
+                        reports.push((
+                            word.span,
+                            format!("`{program}` is given a literal `{name}` header"),
+                        ));
+                    }
+                }
             }
             for w in cmd.args() {
                 if let Some((user, password, _)) = url_credentials(&w.text)
