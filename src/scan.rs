@@ -570,11 +570,18 @@ fn scan_file(
         }
         Err(error) => return not_checked_outcome(file, error.reason(), options),
     };
-    // Other text files are only read for credentials: most have no keyword at all.
-    if file.kind == FileKind::Text
-        && (loaded.has_nul || !crate::rules::secrets::providers::any_keyword(&loaded.text))
-    {
-        return FileOutcome::default();
+    // Other text files are only read for credentials: most have no keyword at all. What the
+    // search finds is handed to the rules, which would otherwise search again.
+    let mut credentials = None;
+    if file.kind == FileKind::Text {
+        if loaded.has_nul {
+            return FileOutcome::default();
+        }
+        let found = crate::rules::secrets::providers::detect(&loaded.text);
+        if !found.any_keyword {
+            return FileOutcome::default();
+        }
+        credentials = Some(found);
     }
     let source = SourceFile::new(file.display.clone(), file.kind, loaded.text);
     let mut notes = Vec::new();
@@ -608,6 +615,9 @@ fn scan_file(
     let doc = doc.unwrap_or(Document::Unparsed);
 
     let mut cx = Context::new(&source, &file.path, project);
+    if let Some(found) = credentials {
+        cx.found_credentials(found);
+    }
     if options.rule_active(&PARSE_ERROR) {
         cx.set_rule(&PARSE_ERROR);
         for error in &errors {

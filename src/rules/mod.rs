@@ -409,6 +409,9 @@ pub struct Context<'a> {
     /// Workflow `run:` scripts by the source offset of their value: parsed once per file,
     /// whichever rules ask.
     run_scripts: std::cell::RefCell<HashMap<u32, std::rc::Rc<Script>>>,
+    /// The provider-format credentials of the file: found once, by the engine before the
+    /// rules (a text file without a keyword is not read further) or by the first rule to ask.
+    credentials: std::cell::OnceCell<std::rc::Rc<secrets::providers::Detections>>,
 }
 
 impl<'a> Context<'a> {
@@ -422,7 +425,21 @@ impl<'a> Context<'a> {
             redactions: Vec::new(),
             not_checked: Vec::new(),
             run_scripts: Default::default(),
+            credentials: Default::default(),
         }
+    }
+
+    /// The credentials in the file's provider formats (see [`secrets::providers::detect`]).
+    pub fn credentials(&self) -> std::rc::Rc<secrets::providers::Detections> {
+        self.credentials
+            .get_or_init(|| std::rc::Rc::new(secrets::providers::detect(&self.file.text)))
+            .clone()
+    }
+
+    /// Hands over credentials already found in this file's text, so they are not searched for
+    /// again.
+    pub fn found_credentials(&mut self, found: secrets::providers::Detections) {
+        self.credentials = std::cell::OnceCell::from(std::rc::Rc::new(found));
     }
 
     /// The shell script of a workflow or action `run:` value, with spans into the YAML scalar;

@@ -1,4 +1,4 @@
-use super::providers::{COMPILED, PROVIDERS, detect, is_placeholder};
+use super::providers::{COMPILED, PROVIDERS, is_placeholder};
 use super::redacted;
 use crate::parse::Document;
 use crate::rules::{Context, declare_rule};
@@ -35,7 +35,8 @@ declare_rule! {
     /// Azure DevOps tokens) and shared access signatures, ClickHouse Cloud, GitLab session
     /// cookies, Pinecone, npm `.npmrc` tokens and `_auth`, Docker `config.json` registry
     /// credentials, AWS session tokens, Amazon MWS, Google OAuth refresh tokens, Salesforce
-    /// sessions, Django `django-insecure-` keys, Authress, Fly.io macaroons,
+    /// sessions, Django `django-insecure-` keys, Authress, Fly.io macaroons, NuGet
+    /// `ClearTextPassword` source credentials,
     /// Kubernetes `Secret` manifests, and
     /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY.
     /// An encrypted key
@@ -44,7 +45,7 @@ declare_rule! {
     /// its passphrase. Each format's source is named beside it in `providers.rs`. A value two
     /// formats would both match is reported once, by the first in the table.
     ///
-    /// About 90 formats have no prefix of their own and are known by the name they are assigned
+    /// About 95 formats have no prefix of their own and are known by the name they are assigned
     /// to: a Datadog API key is 32 hex digits after `DD_API_KEY=` or `datadog_api_key:`, a
     /// Snyk token a UUID after `SNYK_TOKEN=`. The service's name must be in the setting's name
     /// (in lower, camel or upper case), followed by `=`, `:`, `=>` or `:=` and the value in the
@@ -61,7 +62,8 @@ declare_rule! {
     /// JFrog, SonarQube, CircleCI, Azure DevOps, Jenkins, Vercel, Railway, Pusher, Mixpanel,
     /// Amplitude, Rollbar, Postmark, SparkPost, Mandrill, Vonage, Twilio auth tokens, Atlassian,
     /// Auth0, Codacy, Coveralls, Sauce Labs, BrowserStack, Cypress, Percy, HashiCorp Vault,
-    /// Consul and Nomad, and ngrok are matched this way.
+    /// Consul and Nomad, ngrok, Airtable and HubSpot legacy keys, Lob, and Private AI are
+    /// matched this way.
     ///
     /// A Kubernetes `Secret` manifest (`kind: Secret`, found among other text files with
     /// `--secrets-scope all`) is one finding, at its first literal value, naming its keys:
@@ -121,7 +123,7 @@ const HELP: &str = "revoke it at the provider (it stays in the history), then su
 
 fn check(_doc: &Document, cx: &mut Context) {
     let text = cx.file.text.as_str();
-    let found = detect(text);
+    let found = cx.credentials();
     for detection in &found.credentials {
         let provider = &PROVIDERS[detection.provider];
         let value = &text[detection.start..detection.end];

@@ -1604,7 +1604,7 @@ pub static PROVIDERS: &[Provider] = &[
         "Datadog application key",
         &["datadog", "dd_app_key", "dd_application_key"],
         "datadog|dd[_-]?app(?:lication)?[_-]?key",
-        r"[a-f0-9]{40}",
+        r"[A-Za-z0-9]{40}",
         2.5,
     ),
     // Source: Okta developer docs, "Create an API token": `00` and 40 URL-safe characters.
@@ -1692,7 +1692,7 @@ pub static PROVIDERS: &[Provider] = &[
         "Algolia admin API key",
         &["algolia"],
         "algolia",
-        r"[a-f0-9]{32}",
+        r"[A-Za-z0-9]{32}",
         2.5,
     ),
     // Source: PagerDuty developer docs, "API access keys": 20 characters (user tokens start `u+`).
@@ -1732,7 +1732,7 @@ pub static PROVIDERS: &[Provider] = &[
         "Bitbucket OAuth consumer secret",
         &["bitbucket"],
         "bitbucket",
-        r"[A-Za-z0-9]{32}",
+        r"[A-Za-z0-9]{32}|[A-Za-z0-9_=-]{64}",
         3.0,
     ),
     // Source: Codecov docs, "The Codecov token": a UUID, set as `CODECOV_TOKEN`.
@@ -1740,7 +1740,7 @@ pub static PROVIDERS: &[Provider] = &[
         "Codecov upload token",
         &["codecov"],
         "codecov",
-        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9]{32}",
         2.5,
     ),
     // Source: Cohere docs, "API keys": 40 letters and digits, set as `CO_API_KEY`.
@@ -1788,7 +1788,7 @@ pub static PROVIDERS: &[Provider] = &[
         "Discord client secret",
         &["discord"],
         "discord",
-        r"[A-Za-z0-9_-]{32}",
+        r"[A-Za-z0-9_-]{32}|[a-f0-9]{64}",
         3.0,
     ),
     // Source: Dropbox developer docs, "OAuth guide": 11 characters, ten `A`s, 43 more.
@@ -1814,7 +1814,7 @@ pub static PROVIDERS: &[Provider] = &[
         "Finicity app key",
         &["finicity"],
         "finicity",
-        r"[a-f0-9]{32}",
+        r"[a-f0-9]{32}|[A-Za-z0-9]{20}",
         2.5,
     ),
     // Source: Flickr API docs, "API keys": 32 hex digits.
@@ -1822,7 +1822,7 @@ pub static PROVIDERS: &[Provider] = &[
         "Flickr API key",
         &["flickr"],
         "flickr",
-        r"[a-f0-9]{32}",
+        r"[A-Za-z0-9]{32}",
         2.5,
     ),
     // Source: FreshBooks API docs, "Authentication": 64 lower-case letters and digits.
@@ -1870,7 +1870,7 @@ pub static PROVIDERS: &[Provider] = &[
         "KuCoin API secret",
         &["kucoin"],
         "kucoin",
-        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-f0-9]{24}",
         2.5,
     ),
     // Source: LaunchDarkly docs, "Keys": `sdk-` or `api-` and a UUID (mobile keys are public).
@@ -1884,7 +1884,7 @@ pub static PROVIDERS: &[Provider] = &[
             "ld_api_key"
         ],
         "launchdarkly|launch_darkly|ld_sdk_key|ld_api_key",
-        r"(?:sdk|api)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        r"(?:sdk|api)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9_=-]{40}",
         2.5,
     ),
     // Source: Mailgun docs, "API keys": 32 hex digits, `-`, 8, `-`, 8.
@@ -1928,7 +1928,7 @@ pub static PROVIDERS: &[Provider] = &[
         3.0,
     ),
     // Source: Plaid docs, "API keys": 30 hex digits.
-    assigned!("Plaid secret", &["plaid"], "plaid", r"[a-f0-9]{30}", 2.5,),
+    assigned!("Plaid secret", &["plaid"], "plaid", r"[A-Za-z0-9]{30}", 2.5,),
     // Source: RapidAPI docs, "API keys": 50 URL-safe characters, sent as `X-RapidAPI-Key`.
     assigned!(
         "RapidAPI key",
@@ -2046,7 +2046,7 @@ pub static PROVIDERS: &[Provider] = &[
         "Bittrex API secret",
         &["bittrex"],
         "bittrex",
-        r"[a-f0-9]{32}",
+        r"[A-Za-z0-9]{32}",
         2.5,
     ),
     // Source: Cisco Meraki Dashboard API docs, "Authorization": 40 hex digits.
@@ -2078,7 +2078,7 @@ pub static PROVIDERS: &[Provider] = &[
         "JFrog identity token",
         &["jfrog", "artifactory"],
         "jfrog|artifactory",
-        r"[A-Za-z0-9]{64}",
+        r"[A-Za-z0-9]{64}|[A-Za-z0-9]{73}",
         3.0,
     ),
     // Source: SonarQube docs, "Generating and using tokens" before the `squ_` prefix: 40 hex digits.
@@ -2086,7 +2086,7 @@ pub static PROVIDERS: &[Provider] = &[
         "SonarQube token (legacy)",
         &["sonar"],
         "sonar[_.-]?(?:login|token)",
-        r"[a-f0-9]{40}",
+        r"[A-Za-z0-9_=-]{40}",
         2.5,
     ),
     // Source: CircleCI docs, "Managing API tokens" before the `CCIPAT_` prefix: 40 hex digits.
@@ -2303,6 +2303,69 @@ pub static PROVIDERS: &[Provider] = &[
         &["ngrok"],
         "ngrok",
         r"[0-9][A-Za-z0-9]{20,30}_[A-Za-z0-9]{18,30}",
+        3.0,
+    ),
+    // Source: Dropbox developer docs, "App console": the app key and app secret, 15
+    // lower-case letters and digits each.
+    assigned!(
+        "Dropbox app secret",
+        &["dropbox"],
+        "dropbox",
+        r"[a-z0-9]{15}",
+        2.5,
+    ),
+    // Source: Meta for Developers, "Access tokens": an app access token is the app id, `|`
+    // (or `%7C` in a URL) and the app secret.
+    assigned!(
+        "Facebook app access token",
+        &["facebook", "fb_access_token", "fb_app_token"],
+        "facebook|fb_access_token|fb_app_token",
+        r"[0-9]{15,16}(?:\||%7C)[A-Za-z0-9_-]{27,40}",
+        3.0,
+    ),
+    // Source: Airtable docs, "API keys" (deprecated in favour of personal access tokens): 17
+    // characters starting `key`.
+    assigned!(
+        "Airtable API key (legacy)",
+        &["airtable"],
+        "airtable",
+        r"[A-Za-z0-9]{17}",
+        3.0,
+    ),
+    // Source: HubSpot developer docs, "API keys" (retired in favour of private app tokens): a
+    // UUID, in upper or lower case.
+    assigned!(
+        "HubSpot API key (legacy)",
+        &["hubspot", "hapikey", "HubSpot"],
+        "hubspot|hapikey",
+        r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}",
+        2.5,
+    ),
+    // Source: Lob docs, "Authentication": `live_` or `test_` and 35 hex digits (`_pub` keys are
+    // publishable).
+    assigned!(
+        "Lob API key",
+        &["lob_"],
+        "lob_",
+        r"(?:live|test)_[a-f0-9]{35}",
+        2.5,
+    ),
+    // Source: Private AI docs, "Authentication": a 32-character API key.
+    assigned!(
+        "Private AI API key",
+        &["privateai", "private_ai", "private-ai"],
+        "private[_-]?ai",
+        r"[A-Za-z0-9]{32}",
+        3.0,
+    ),
+    // Source: NuGet docs, "nuget.config reference": `packageSourceCredentials` hold a
+    // `ClearTextPassword` (or an encrypted `Password`, which is only safe on the machine that
+    // encrypted it).
+    p(
+        "NuGet source password",
+        &["ClearTextPassword", "key=\"Password\""],
+        r#"<add\s+key="(?:ClearText)?Password"\s+value="([^"%$\s]{8,})"\s*/>"#,
+        0,
         3.0,
     ),
 ];
@@ -2763,6 +2826,22 @@ pub static SAMPLES: &[(&str, &str)] = &[
         "NOMAD_TOKEN={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
     ),
     ("ngrok authtoken", "NGROK_AUTHTOKEN=2{A:26}_{A:21}"),
+    ("Dropbox app secret", "DROPBOX_APP_SECRET={a:15}"),
+    (
+        "Facebook app access token",
+        "FACEBOOK_ACCESS_TOKEN={d:16}|{u:32}",
+    ),
+    ("Airtable API key (legacy)", "AIRTABLE_API_KEY=key{A:14}"),
+    (
+        "HubSpot API key (legacy)",
+        "HUBSPOT_API_KEY={h:8}-{h:4}-{h:4}-{h:4}-{h:12}",
+    ),
+    ("Lob API key", "LOB_API_KEY=live_{h:35}"),
+    ("Private AI API key", "PRIVATE_AI_API_KEY={A:32}"),
+    (
+        "NuGet source password",
+        "<add key=\"ClearTextPassword\" value=\"{A:24}\" />",
+    ),
 ];
 
 /// Expand a `SAMPLES` template with characters from `next` (a source of random numbers).
@@ -2925,6 +3004,8 @@ pub struct Detections {
     pub key_material: bool,
     /// Whether `kind: Secret` occurs (the caller reads the Kubernetes manifests).
     pub kubernetes_secret: bool,
+    /// Whether any keyword occurs: a text without one holds no credential of any format.
+    pub any_keyword: bool,
 }
 
 /// The keyword index of `kind: Secret`, beside `usize::MAX` for private-key headers.
@@ -2940,7 +3021,9 @@ pub fn detect(text: &str) -> Detections {
     let mut hits: Vec<Vec<usize>> = vec![Vec::new(); PROVIDERS.len()];
     let mut key_material = false;
     let mut kubernetes_secret = false;
+    let mut any_keyword = false;
     for hit in compiled.keywords.find_overlapping_iter(text) {
+        any_keyword = true;
         match compiled.keyword_provider[hit.pattern().as_usize()] {
             usize::MAX => key_material = true,
             KUBERNETES_SECRET => kubernetes_secret = true,
@@ -3027,6 +3110,7 @@ pub fn detect(text: &str) -> Detections {
         credentials,
         key_material,
         kubernetes_secret,
+        any_keyword,
     }
 }
 
@@ -3144,11 +3228,6 @@ fn windows(text: &str, positions: &[usize]) -> Vec<(usize, usize)> {
         }
     }
     out
-}
-
-/// Does `text` contain any credential keyword? Files without one need no further look.
-pub fn any_keyword(text: &str) -> bool {
-    COMPILED.keywords.is_match(text)
 }
 
 /// Shannon entropy in bits per character.
