@@ -298,10 +298,10 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
         }
     }
 
-    let enabled: Vec<&'static rules::Rule> = rules::ALL
+    let enabled: Vec<&'static crate::descriptor::RuleDescriptor> = rules::ALL
         .iter()
-        .copied()
         .filter(|r| options.rule_active(r))
+        .map(|r| &r.descriptor)
         .collect();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -313,7 +313,7 @@ pub fn execute_scan(args: &ScanArgs) -> Result<Outcome, u8> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let level_of = |r: &rules::Rule| options.config.level(r);
+    let level_of = |r: &crate::descriptor::RuleDescriptor| options.config.level(r);
     let root = std::fs::canonicalize(&cwd).unwrap_or(cwd);
     let cx = RenderContext {
         rules: &enabled,

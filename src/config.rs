@@ -8,8 +8,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::descriptor::RuleDescriptor;
 use crate::finding::Level;
-use crate::rules::{self, Rule};
+use crate::rules;
 
 pub const FILE_NAMES: &[&str] = &[
     "portcullis.toml",
@@ -149,11 +150,11 @@ impl Default for Config {
 }
 
 impl Config {
-    pub fn enabled(&self, rule: &Rule) -> bool {
+    pub fn enabled(&self, rule: &RuleDescriptor) -> bool {
         !self.disabled.contains(&rule.id)
     }
 
-    pub fn level(&self, rule: &Rule) -> Level {
+    pub fn level(&self, rule: &RuleDescriptor) -> Level {
         self.levels.get(rule.id).copied().unwrap_or(rule.level)
     }
 

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::rules::{ALL, Rule};
+use crate::descriptor::RuleDescriptor;
+use crate::rules::ALL;
 
-fn kinds(rule: &Rule) -> String {
+fn kinds(rule: &RuleDescriptor) -> String {
     let kinds = rule
         .kinds
         .iter()
@@ -22,7 +23,7 @@ fn kinds(rule: &Rule) -> String {
     }
 }
 
-pub fn explain(rule: &Rule) -> String {
+pub fn explain(rule: &RuleDescriptor) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}\n", rule.id, rule.summary);
     let _ = writeln!(out, "Default level: {}", rule.level.as_str());
@@ -37,7 +38,7 @@ pub fn explain(rule: &Rule) -> String {
     out
 }
 
-fn options_md(rule: &Rule) -> String {
+fn options_md(rule: &RuleDescriptor) -> String {
     if rule.options.is_empty() {
         return String::new();
     }
@@ -104,7 +105,7 @@ pub fn index_md() -> String {
     out
 }
 
-pub fn rule_md(rule: &Rule) -> String {
+pub fn rule_md(rule: &RuleDescriptor) -> String {
     let mut out = String::from(GENERATED);
     let _ = writeln!(out, "\n# `{}`\n\n{}\n", rule.id, rule.summary);
     let _ = writeln!(out, "| | |\n|---|---|");

@@ -2,36 +2,9 @@
 
 use serde::Serialize;
 
-use crate::rules::Rule;
+pub use crate::descriptor::Level;
+use crate::descriptor::RuleDescriptor;
 use crate::source::LineCol;
-
-/// A finding's level; `fail-on` compares against it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Note => "note",
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Level> {
-        match text {
-            "note" => Some(Level::Note),
-            "warning" => Some(Level::Warning),
-            "error" => Some(Level::Error),
-            _ => None,
-        }
-    }
-}
 
 /// A place in a file, resolved to lines and columns (1-based, columns in code points).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -59,7 +32,7 @@ pub struct Snippet {
 
 #[derive(Clone, Debug)]
 pub struct Finding {
-    pub rule: &'static Rule,
+    pub rule: &'static RuleDescriptor,
     pub level: Level,
     pub location: Location,
     pub message: String,

@@ -2,7 +2,9 @@
 //!
 //! The pipeline is visible in the module tree: [`discover`] finds and classifies files,
 //! [`parse`] builds located models, [`rules`] check them, [`scan`] runs it all and applies
-//! suppressions, and [`report`] renders the findings.
+//! suppressions, and [`report`] renders the findings. A finding carries its rule's
+//! [`descriptor`] (id, level, docs), never the check that produced it, so findings,
+//! configuration and renderers do not depend on the rules.
 
 pub mod action;
 pub mod app;
@@ -10,6 +12,7 @@ pub mod baseline;
 pub mod changes;
 pub mod cli;
 pub mod config;
+pub mod descriptor;
 pub mod discover;
 pub mod docs;
 pub mod finding;

@@ -300,17 +300,19 @@ fn a_failing_rule_is_contained_and_loud() {
         panic!("cannot handle {text}");
     }
     static EXPLODING: Rule = Rule {
-        id: "exploding-rule",
-        summary: "test rule that always fails",
-        docs: "",
-        level: portcullis::Level::Warning,
-        kinds: &[portcullis::source::FileKind::Dockerfile],
-        tags: &[],
-        security_severity: None,
-        options: &[],
+        descriptor: portcullis::descriptor::RuleDescriptor {
+            id: "exploding-rule",
+            summary: "test rule that always fails",
+            docs: "",
+            level: portcullis::Level::Warning,
+            kinds: &[portcullis::source::FileKind::Dockerfile],
+            tags: &[],
+            security_severity: None,
+            options: &[],
+            online: false,
+            source: file!(),
+        },
         check: Some(explode),
-        online: false,
-        source: file!(),
     };
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -241,12 +241,12 @@ fn upload(
     fetched: &super::fetch::Fetched,
     work: &Path,
 ) -> Result<String, String> {
-    let enabled: Vec<&'static crate::rules::Rule> = crate::rules::ALL
+    let enabled: Vec<&'static crate::descriptor::RuleDescriptor> = crate::rules::ALL
         .iter()
-        .copied()
         .filter(|r| options.rule_active(r))
+        .map(|r| &r.descriptor)
         .collect();
-    let level_of = |r: &crate::rules::Rule| options.config.level(r);
+    let level_of = |r: &crate::descriptor::RuleDescriptor| options.config.level(r);
     let cx = RenderContext {
         rules: &enabled,
         level_of: &level_of,

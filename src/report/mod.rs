@@ -9,8 +9,8 @@ pub mod summary;
 
 use std::io::{self, Write};
 
+use crate::descriptor::RuleDescriptor;
 use crate::finding::Report;
-use crate::rules::Rule;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -27,9 +27,9 @@ pub enum Format {
 /// What renderers need beyond the findings.
 pub struct RenderContext<'a> {
     /// The enabled rules, in registry order: SARIF `rules[]`.
-    pub rules: &'a [&'static Rule],
+    pub rules: &'a [&'static RuleDescriptor],
     /// The configured level of each rule.
-    pub level_of: &'a (dyn Fn(&Rule) -> crate::finding::Level + Sync),
+    pub level_of: &'a (dyn Fn(&RuleDescriptor) -> crate::finding::Level + Sync),
     pub color: bool,
     pub quiet: bool,
     /// Notes in full in human output (by default one line each).

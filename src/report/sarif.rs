@@ -9,8 +9,8 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::{INFORMATION_URI, RenderContext, VERSION, rule_doc_uri};
+use crate::descriptor::RuleDescriptor;
 use crate::finding::{Finding, Location, Report};
-use crate::rules::Rule;
 use crate::rules::meta::parse_error::PARSE_ERROR;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -71,7 +71,7 @@ fn reported(report: &Report) -> Vec<&Finding> {
 struct Run<'a> {
     report: &'a Report,
     cx: &'a RenderContext<'a>,
-    rules: Vec<&'static Rule>,
+    rules: Vec<&'static RuleDescriptor>,
     findings: Vec<&'a Finding>,
     /// Indexes into `findings` of the results written, within `MAX_RESULTS`.
     kept: Vec<usize>,
@@ -81,7 +81,7 @@ struct Run<'a> {
 impl<'a> Run<'a> {
     fn new(report: &'a Report, cx: &'a RenderContext<'a>) -> Run<'a> {
         // Every enabled rule is listed, plus any rule that reported (for `ruleIndex`).
-        let mut rules: Vec<&'static Rule> = cx.rules.to_vec();
+        let mut rules: Vec<&'static RuleDescriptor> = cx.rules.to_vec();
         let findings = reported(report);
         for f in findings.iter() {
             if !rules.iter().any(|r| r.id == f.rule.id) {
@@ -225,7 +225,7 @@ fn within_limit(findings: &[&Finding]) -> Vec<usize> {
     order
 }
 
-fn descriptor(rule: &Rule, cx: &RenderContext) -> Value {
+fn descriptor(rule: &RuleDescriptor, cx: &RenderContext) -> Value {
     let docs = rule.docs();
     let mut properties = json!({
         "tags": rule.tags,

@@ -306,7 +306,7 @@ mod tests {
             findings,
             ..Report::default()
         };
-        let level_of = |r: &crate::rules::Rule| r.level;
+        let level_of = |r: &crate::descriptor::RuleDescriptor| r.level;
         let cx = RenderContext {
             rules: &[],
             level_of: &level_of,

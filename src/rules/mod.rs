@@ -18,55 +18,34 @@ pub mod workflow;
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::finding::Level;
+use crate::descriptor::{Level, RuleDescriptor};
 use crate::parse::Document;
 use crate::parse::env::EnvFile;
 use crate::parse::shell::Script;
-use crate::source::{FileKind, SourceFile, Span};
+use crate::source::{SourceFile, Span};
 
 pub type CheckFn = fn(&Document, &mut Context);
 
+/// A rule: what it is ([`RuleDescriptor`], all that findings and renderers see) and how it
+/// checks a file.
 pub struct Rule {
-    /// Stable kebab-case id: SARIF `ruleId`, config key, ignore-comment token, docs slug.
-    pub id: &'static str,
-    /// One line: SARIF `shortDescription`, the `rules` table, annotation titles.
-    pub summary: &'static str,
-    /// Markdown with `## What it does`, `## Why is this bad?`, `## Example`, `## Use instead`.
-    pub docs: &'static str,
-    pub level: Level,
-    pub kinds: &'static [FileKind],
-    pub tags: &'static [&'static str],
-    /// GitHub's `security-severity` score (0.1–10.0) for security rules.
-    pub security_severity: Option<&'static str>,
-    /// Rule-specific options accepted under `[rules.<id>]`: (name, description).
-    pub options: &'static [(&'static str, &'static str)],
+    pub descriptor: RuleDescriptor,
     /// `None` for rules the engine reports itself (`parse-error`, `unused-ignore`).
     pub check: Option<CheckFn>,
-    /// Needs the GitHub API: runs only with `scan --online`.
-    pub online: bool,
-    /// The file declaring the rule, for "view source" links.
-    pub source: &'static str,
 }
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id)
+        f.write_str(self.descriptor.id)
     }
 }
 
-impl Rule {
-    /// The docs with the one leading space of each doc-comment line removed.
-    pub fn docs(&self) -> String {
-        let mut out = String::with_capacity(self.docs.len());
-        for line in self.docs.lines() {
-            out.push_str(line.strip_prefix(' ').unwrap_or(line));
-            out.push('\n');
-        }
-        out.trim().to_string() + "\n"
-    }
+/// A rule reads as its descriptor: `rule.id`, `rule.level`, `rule.docs()`.
+impl std::ops::Deref for Rule {
+    type Target = RuleDescriptor;
 
-    pub fn applies_to(&self, kind: FileKind) -> bool {
-        self.kinds.contains(&kind)
+    fn deref(&self) -> &RuleDescriptor {
+        &self.descriptor
     }
 }
 
@@ -87,17 +66,19 @@ macro_rules! declare_rule {
         }
     ) => {
         pub static $name: $crate::rules::Rule = $crate::rules::Rule {
-            id: $id,
-            summary: $summary,
-            docs: concat!($($doc, "\n"),*),
-            level: $crate::finding::Level::$level,
-            kinds: &[$($crate::source::FileKind::$kind),*],
-            tags: &[$($tag),*],
-            security_severity: $sev,
-            options: &[$($(($oname, $odoc)),*)?],
+            descriptor: $crate::descriptor::RuleDescriptor {
+                id: $id,
+                summary: $summary,
+                docs: concat!($($doc, "\n"),*),
+                level: $crate::finding::Level::$level,
+                kinds: &[$($crate::source::FileKind::$kind),*],
+                tags: &[$($tag),*],
+                security_severity: $sev,
+                options: &[$($(($oname, $odoc)),*)?],
+                online: false $(|| $online)?,
+                source: file!(),
+            },
             check: $check,
-            online: false $(|| $online)?,
-            source: file!(),
         };
     };
 }
@@ -194,7 +175,7 @@ pub struct Redaction {
 /// What a rule reports: span and message; the engine adds rule, level, position and snippet.
 #[derive(Debug)]
 pub struct Draft {
-    pub rule: &'static Rule,
+    pub rule: &'static RuleDescriptor,
     pub span: Span,
     pub message: String,
     pub help: Option<std::borrow::Cow<'static, str>>,
@@ -466,7 +447,7 @@ impl<'a> Context<'a> {
     /// Report a finding of the running rule at `span`.
     pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Draft {
         self.drafts.push(Draft {
-            rule: self.rule,
+            rule: &self.rule.descriptor,
             span,
             message: message.into(),
             help: None,
