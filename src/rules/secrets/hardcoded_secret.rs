@@ -36,7 +36,8 @@ declare_rule! {
     /// cookies, Pinecone, npm `.npmrc` tokens and `_auth`, Docker `config.json` registry
     /// credentials, AWS session tokens, Amazon MWS, Google OAuth refresh tokens, Salesforce
     /// sessions, Django `django-insecure-` keys, Authress, Fly.io macaroons, NuGet
-    /// `ClearTextPassword` source credentials,
+    /// `ClearTextPassword` source credentials, NVIDIA, Supabase secret keys, Bitbucket Data
+    /// Center, DataStax Astra, Login with Amazon, Slack `xoxc-` client tokens,
     /// Kubernetes `Secret` manifests, and
     /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY.
     /// An encrypted key
@@ -62,8 +63,8 @@ declare_rule! {
     /// JFrog, SonarQube, CircleCI, Azure DevOps, Jenkins, Vercel, Railway, Pusher, Mixpanel,
     /// Amplitude, Rollbar, Postmark, SparkPost, Mandrill, Vonage, Twilio auth tokens, Atlassian,
     /// Auth0, Codacy, Coveralls, Sauce Labs, BrowserStack, Cypress, Percy, HashiCorp Vault,
-    /// Consul and Nomad, ngrok, Airtable and HubSpot legacy keys, Lob, and Private AI are
-    /// matched this way.
+    /// Consul and Nomad, ngrok, Airtable and HubSpot legacy keys, Lob, Private AI, and Azure
+    /// AI services (Azure OpenAI, Speech, Translator) are matched this way.
     ///
     /// A Kubernetes `Secret` manifest (`kind: Secret`, found among other text files with
     /// `--secrets-scope all`) is one finding, at its first literal value, naming its keys:

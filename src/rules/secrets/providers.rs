@@ -93,6 +93,8 @@ pub const KNOWN_EXAMPLES: &[&str] = &[
 ];
 
 pub static PROVIDERS: &[Provider] = &[
+    // Source: GitHub docs, "About authentication to GitHub" / "Behind GitHub's new authentication
+    // token formats": `ghp_`, 30 base62 characters and a 6-character CRC32.
     crc(p(
         "GitHub personal access token",
         &["ghp_"],
@@ -100,6 +102,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     )),
+    // Source: GitHub docs, token formats: `gho_` and 36 base62 characters ending in a CRC32.
     crc(p(
         "GitHub OAuth access token",
         &["gho_"],
@@ -107,6 +110,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     )),
+    // Source: GitHub docs, token formats: `ghu_` and 36 base62 characters ending in a CRC32.
     crc(p(
         "GitHub App user-to-server token",
         &["ghu_"],
@@ -114,6 +118,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     )),
+    // Source: GitHub docs, token formats: `ghs_` and 36 base62 characters ending in a CRC32.
     crc(p(
         "GitHub App installation token",
         &["ghs_"],
@@ -121,6 +126,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     )),
+    // Source: GitHub docs, token formats: `ghr_` and 36 base62 characters ending in a CRC32.
     crc(p(
         "GitHub refresh token",
         &["ghr_"],
@@ -128,6 +134,8 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     )),
+    // Source: GitHub docs, "Managing your personal access tokens": `github_pat_`, 22 characters,
+    // `_`, 59 characters.
     p(
         "GitHub fine-grained personal access token",
         &["github_pat_"],
@@ -135,6 +143,7 @@ pub static PROVIDERS: &[Provider] = &[
         11,
         3.0,
     ),
+    // Source: npm docs, "About access tokens": `npm_` and 36 base62 characters ending in a CRC32.
     crc(p(
         "npm access token",
         &["npm_"],
@@ -142,6 +151,8 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     )),
+    // Source: AWS IAM docs, "Unique identifier prefixes": `AKIA` (long-term), `ASIA` (temporary)
+    // and 16 base32 characters.
     p(
         "AWS access key ID",
         &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
@@ -149,6 +160,8 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: AWS IAM docs, "Managing access keys": 40 base64 characters, known by its setting's
+    // name.
     p(
         "AWS secret access key",
         &["aws", "AWS", "Aws"],
@@ -156,6 +169,7 @@ pub static PROVIDERS: &[Provider] = &[
         0,
         3.5,
     ),
+    // Source: Slack API docs, "Token types": bot tokens `xoxb-`.
     p(
         "Slack bot token",
         &["xoxb-"],
@@ -163,6 +177,7 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: Slack API docs, "Token types": user tokens `xoxp-` and rotating `xoxe-` tokens.
     p(
         "Slack user token",
         &["xoxp-", "xoxe-"],
@@ -170,6 +185,7 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: Slack API docs, "Token types": app-level tokens `xapp-`.
     p(
         "Slack app-level token",
         &["xapp-"],
@@ -177,6 +193,8 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: Slack API docs, "Sending messages using incoming webhooks":
+    // `https://hooks.slack.com/services/…`.
     p(
         "Slack incoming webhook URL",
         &["hooks.slack.com"],
@@ -184,6 +202,7 @@ pub static PROVIDERS: &[Provider] = &[
         33,
         3.0,
     ),
+    // Source: Stripe docs, "API keys": secret keys `sk_live_`, `sk_test_`.
     p(
         "Stripe secret key",
         &["sk_live_", "sk_test_", "sk_prod_"],
@@ -191,6 +210,7 @@ pub static PROVIDERS: &[Provider] = &[
         8,
         3.0,
     ),
+    // Source: Stripe docs, "Restricted API keys": `rk_live_`, `rk_test_`.
     p(
         "Stripe restricted key",
         &["rk_live_", "rk_test_", "rk_prod_"],
@@ -198,13 +218,15 @@ pub static PROVIDERS: &[Provider] = &[
         8,
         3.0,
     ),
+    // Source: GitLab docs, "Token prefixes": `glpat-` (and the routable form with a `.` suffix).
     p(
         "GitLab personal access token",
         &["glpat-"],
-        r"\b(glpat-[0-9A-Za-z_-]{20,50})(?:[^0-9A-Za-z_-]|$)",
+        r"\b(glpat-[0-9A-Za-z_-]{27,300}\.[0-9a-z]{9}|glpat-[0-9A-Za-z_-]{20,50})(?:[^0-9A-Za-z_-]|$)",
         6,
         3.0,
     ),
+    // Source: GitLab docs, "Token prefixes": deploy tokens `gldt-`.
     p(
         "GitLab deploy token",
         &["gldt-"],
@@ -212,13 +234,16 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: GitLab docs, "Token prefixes": runner authentication tokens `glrt-` (and the
+    // routable form with a `.` suffix).
     p(
         "GitLab runner token",
         &["glrt-"],
-        r"\b(glrt-[0-9A-Za-z_-]{20,50})(?:[^0-9A-Za-z_-]|$)",
+        r"\b(glrt-[0-9A-Za-z_-]{27,300}\.[0-9a-z]{9}|glrt-[0-9A-Za-z_-]{20,50})(?:[^0-9A-Za-z_-]|$)",
         5,
         3.0,
     ),
+    // Source: GitLab docs, "Token prefixes": pipeline trigger tokens `glptt-` and 40 hex digits.
     p(
         "GitLab pipeline trigger token",
         &["glptt-"],
@@ -226,6 +251,7 @@ pub static PROVIDERS: &[Provider] = &[
         6,
         3.0,
     ),
+    // Source: GitLab docs, "Token prefixes": runner registration tokens `GR1348941`.
     p(
         "GitLab runner registration token",
         &["GR1348941"],
@@ -233,6 +259,7 @@ pub static PROVIDERS: &[Provider] = &[
         9,
         3.0,
     ),
+    // Source: Google Cloud docs, "Manage API keys": `AIza` and 35 URL-safe characters.
     p(
         "Google API key",
         &["AIza"],
@@ -240,6 +267,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.5,
     ),
+    // Source: Google Cloud docs, "OAuth client secrets": `GOCSPX-` and 28 characters.
     p(
         "Google OAuth client secret",
         &["GOCSPX-"],
@@ -256,6 +284,8 @@ pub static PROVIDERS: &[Provider] = &[
         0,
         4.0,
     ),
+    // Source: Microsoft docs, "Configure Azure Storage connection strings": `AccountKey=` and 86
+    // base64 characters and `==`.
     p(
         "Azure storage account key",
         &["AccountKey="],
@@ -263,6 +293,7 @@ pub static PROVIDERS: &[Provider] = &[
         0,
         4.0,
     ),
+    // Source: Discord developer docs, "Webhook": `https://discord.com/api/webhooks/<id>/<token>`.
     p(
         "Discord webhook URL",
         &["discord.com/api/webhooks", "discordapp.com/api/webhooks"],
@@ -270,6 +301,8 @@ pub static PROVIDERS: &[Provider] = &[
         33,
         3.0,
     ),
+    // Source: Telegram Bot API docs, "Authorizing your bot": the bot id, `:`, `AA` and 33
+    // characters.
     p(
         "Telegram bot token",
         &[":AA"],
@@ -277,6 +310,7 @@ pub static PROVIDERS: &[Provider] = &[
         0,
         3.0,
     ),
+    // Source: Stripe docs, "Check the webhook signatures": `whsec_`.
     p(
         "Stripe webhook signing secret",
         &["whsec_"],
@@ -284,7 +318,9 @@ pub static PROVIDERS: &[Provider] = &[
         6,
         3.0,
     ),
+    // Source: Twilio docs, "API keys": the key SID `SK` and 32 hex digits.
     p("Twilio API key", &["SK"], r"\b(SK[0-9a-f]{32})\b", 2, 3.0),
+    // Source: Twilio SendGrid docs, "API keys": `SG.`, 22 characters, `.`, 43 characters.
     p(
         "SendGrid API key",
         &["SG."],
@@ -292,6 +328,7 @@ pub static PROVIDERS: &[Provider] = &[
         3,
         3.0,
     ),
+    // Source: Mailgun docs, "API keys": legacy private keys `key-` and 32 hex digits.
     p(
         "Mailgun API key",
         &["key-"],
@@ -299,6 +336,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: Mailchimp developer docs, "API keys": 32 hex digits, `-us`, the data centre number.
     p(
         "Mailchimp API key",
         &["-us"],
@@ -306,6 +344,8 @@ pub static PROVIDERS: &[Provider] = &[
         0,
         3.0,
     ),
+    // Source: Shopify developer docs, "Access tokens": `shpat_`, `shpca_`, `shppa_` and shared
+    // secrets `shpss_`.
     p(
         "Shopify access token",
         &["shpat_", "shpca_", "shppa_", "shpss_"],
@@ -313,6 +353,7 @@ pub static PROVIDERS: &[Provider] = &[
         6,
         3.0,
     ),
+    // Source: Square developer docs, "Access tokens": `EAAA` (and the older `sq0atp-`).
     p(
         "Square access token",
         &["sq0atp-", "EAAA"],
@@ -320,6 +361,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: Square developer docs, "OAuth": application secrets `sq0csp-`.
     p(
         "Square OAuth secret",
         &["sq0csp-"],
@@ -327,6 +369,7 @@ pub static PROVIDERS: &[Provider] = &[
         7,
         3.0,
     ),
+    // Source: PyPI docs, "API tokens": macaroons starting `pypi-AgEIcHlwaS5vcmc`.
     p(
         "PyPI upload token",
         &["pypi-AgEIcHlwaS5vcmc"],
@@ -334,6 +377,7 @@ pub static PROVIDERS: &[Provider] = &[
         19,
         3.0,
     ),
+    // Source: RubyGems guides, "API key scopes": `rubygems_` and 48 hex digits.
     p(
         "RubyGems API key",
         &["rubygems_"],
@@ -341,6 +385,7 @@ pub static PROVIDERS: &[Provider] = &[
         9,
         3.0,
     ),
+    // Source: Docker docs, "Personal access tokens": `dckr_pat_`.
     p(
         "Docker Hub personal access token",
         &["dckr_pat_"],
@@ -348,13 +393,17 @@ pub static PROVIDERS: &[Provider] = &[
         9,
         3.0,
     ),
+    // Source: HashiCorp Vault docs, "Tokens": service `hvs.`, batch `hvb.` and recovery `hvr.`
+    // tokens.
     p(
         "HashiCorp Vault token",
-        &["hvs.", "hvb."],
-        r"\b(hv[sb]\.[0-9A-Za-z_-]{90,300})(?:[^0-9A-Za-z_-]|$)",
+        &["hvs.", "hvb.", "hvr."],
+        r"\b(hv[sbr]\.[0-9A-Za-z_-]{90,300})(?:[^0-9A-Za-z_-]|$)",
         4,
         3.5,
     ),
+    // Source: HashiCorp Terraform Cloud docs, "API tokens": 14 characters, `.atlasv1.`, the
+    // secret.
     p(
         "Terraform Cloud token",
         &["atlasv1"],
@@ -362,6 +411,8 @@ pub static PROVIDERS: &[Provider] = &[
         0,
         3.5,
     ),
+    // Source: Doppler docs, "Token formats": personal `dp.pt.`, service `dp.st.` and service
+    // account `dp.sa.` tokens.
     p(
         "Doppler token",
         &["dp.pt.", "dp.st.", "dp.sa."],
@@ -369,6 +420,7 @@ pub static PROVIDERS: &[Provider] = &[
         6,
         3.0,
     ),
+    // Source: Pulumi docs, "Access tokens": `pul-` and 40 hex digits.
     p(
         "Pulumi access token",
         &["pul-"],
@@ -376,6 +428,8 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: DigitalOcean docs, "Personal access tokens": `dop_v1_`, OAuth `doo_v1_`, refresh
+    // `dor_v1_`.
     p(
         "DigitalOcean token",
         &["dop_v1_", "doo_v1_", "dor_v1_"],
@@ -383,6 +437,7 @@ pub static PROVIDERS: &[Provider] = &[
         7,
         3.0,
     ),
+    // Source: Heroku Dev Center, "Authentication": `HRKU-AA` and 58 characters.
     p(
         "Heroku API key",
         &["HRKU-AA"],
@@ -390,6 +445,7 @@ pub static PROVIDERS: &[Provider] = &[
         7,
         3.0,
     ),
+    // Source: Fly.io docs, "Access tokens": `fo1_` and 43 characters.
     p(
         "Fly.io token",
         &["fo1_"],
@@ -397,6 +453,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: Cloudflare docs, "Origin CA keys": `v1.0-`, 24 hex digits, `-`, 146 hex digits.
     p(
         "Cloudflare origin CA key",
         &["v1.0-"],
@@ -404,6 +461,7 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: Databricks docs, "Personal access tokens": `dapi` and 32 hex digits.
     p(
         "Databricks token",
         &["dapi"],
@@ -411,6 +469,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: Grafana docs, "Service account tokens": `glsa_`, 32 characters, `_`, 8 hex digits.
     p(
         "Grafana service account token",
         &["glsa_"],
@@ -418,6 +477,7 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: Grafana Cloud docs, "Access policies": tokens `glc_` and base64.
     p(
         "Grafana Cloud token",
         &["glc_"],
@@ -425,6 +485,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.5,
     ),
+    // Source: New Relic docs, "API keys": user keys `NRAK-` and 27 characters.
     p(
         "New Relic user API key",
         &["NRAK-"],
@@ -432,6 +493,7 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: Sentry docs, "Auth tokens": user tokens `sntryu_` and 64 hex digits.
     p(
         "Sentry user token",
         &["sntryu_"],
@@ -439,6 +501,8 @@ pub static PROVIDERS: &[Provider] = &[
         7,
         3.0,
     ),
+    // Source: OpenAI platform docs, "API keys": `sk-`, `sk-proj-`, `sk-svcacct-`, `sk-admin-` with
+    // the `T3BlbkFJ` marker.
     p(
         "OpenAI API key",
         &["T3BlbkFJ"],
@@ -446,6 +510,8 @@ pub static PROVIDERS: &[Provider] = &[
         3,
         3.5,
     ),
+    // Source: Anthropic docs, "API keys": `sk-ant-api03-` (and admin `sk-ant-admin01-`), 93
+    // characters, `AA`.
     p(
         "Anthropic API key",
         &["sk-ant-"],
@@ -453,6 +519,7 @@ pub static PROVIDERS: &[Provider] = &[
         7,
         3.5,
     ),
+    // Source: Hugging Face docs, "User access tokens": `hf_` and 34 letters.
     p(
         "Hugging Face token",
         &["hf_"],
@@ -460,6 +527,7 @@ pub static PROVIDERS: &[Provider] = &[
         3,
         3.5,
     ),
+    // Source: Perplexity docs, "API keys": `pplx-` and 48 characters.
     p(
         "Perplexity API key",
         &["pplx-"],
@@ -467,6 +535,7 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.5,
     ),
+    // Source: Notion developer docs, "Authorization": `ntn_`, 11 digits, 35 characters.
     p(
         "Notion integration token",
         &["ntn_"],
@@ -474,6 +543,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.5,
     ),
+    // Source: Linear developer docs, "Personal API keys": `lin_api_` and 40 characters.
     p(
         "Linear API key",
         &["lin_api_"],
@@ -481,6 +551,7 @@ pub static PROVIDERS: &[Provider] = &[
         8,
         3.0,
     ),
+    // Source: Postman docs, "API keys": `PMAK-`, 24 hex digits, `-`, 34 hex digits.
     p(
         "Postman API key",
         &["PMAK-"],
@@ -488,6 +559,7 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: age specification: Bech32 `AGE-SECRET-KEY-1` and 58 characters.
     p(
         "Age secret key",
         &["AGE-SECRET-KEY-1"],
@@ -495,6 +567,7 @@ pub static PROVIDERS: &[Provider] = &[
         16,
         3.0,
     ),
+    // Source: Alibaba Cloud docs, "AccessKey pairs": ids `LTAI` and 20 characters.
     p(
         "Alibaba Cloud access key ID",
         &["LTAI"],
@@ -502,6 +575,8 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: PlanetScale docs, "Service tokens" and passwords: `pscale_tkn_`, `pscale_oauth_`,
+    // `pscale_pw_`.
     p(
         "PlanetScale token",
         &["pscale_tkn_", "pscale_pw_", "pscale_oauth_"],
@@ -509,6 +584,7 @@ pub static PROVIDERS: &[Provider] = &[
         11,
         3.0,
     ),
+    // Source: Supabase docs, "Management API": personal access tokens `sbp_` and 40 hex digits.
     p(
         "Supabase access token",
         &["sbp_"],
@@ -516,6 +592,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: Contentful docs, "Content management tokens": `CFPAT-` and 43 characters.
     p(
         "Contentful token",
         &["CFPAT-"],
@@ -523,6 +600,7 @@ pub static PROVIDERS: &[Provider] = &[
         6,
         3.0,
     ),
+    // Source: Dynatrace docs, "Access tokens": `dt0c01.`, 24 characters, `.`, 64 characters.
     p(
         "Dynatrace token",
         &["dt0c01."],
@@ -530,6 +608,7 @@ pub static PROVIDERS: &[Provider] = &[
         7,
         3.0,
     ),
+    // Source: Flutterwave docs, "API keys": `FLWSECK-` / `FLWSECK_TEST-`, 32 hex digits, `-X`.
     p(
         "Flutterwave secret key",
         &["FLWSECK"],
@@ -537,6 +616,7 @@ pub static PROVIDERS: &[Provider] = &[
         8,
         3.0,
     ),
+    // Source: Frame.io developer docs, "Developer tokens": `fio-u-` and 64 characters.
     p(
         "Frame.io token",
         &["fio-u-"],
@@ -544,6 +624,7 @@ pub static PROVIDERS: &[Provider] = &[
         6,
         3.0,
     ),
+    // Source: Mapbox docs, "Access tokens": secret tokens `sk.eyJ…` (public ones are `pk.`).
     p(
         "Mapbox secret token",
         &["sk.eyJ"],
@@ -551,6 +632,7 @@ pub static PROVIDERS: &[Provider] = &[
         3,
         3.5,
     ),
+    // Source: Airtable docs, "Personal access tokens": `pat`, 14 characters, `.`, 64 hex digits.
     p(
         "Airtable personal access token",
         &["pat"],
@@ -558,6 +640,7 @@ pub static PROVIDERS: &[Provider] = &[
         3,
         3.0,
     ),
+    // Source: Shippo docs, "Authentication": `shippo_live_` / `shippo_test_` and 40 hex digits.
     p(
         "Shippo API token",
         &["shippo_live_", "shippo_test_"],
@@ -565,6 +648,7 @@ pub static PROVIDERS: &[Provider] = &[
         12,
         3.0,
     ),
+    // Source: Prefect docs, "API keys": `pnu_` and 36 characters.
     p(
         "Prefect API key",
         &["pnu_"],
@@ -572,13 +656,16 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: Sourcegraph docs, "Access tokens": `sgp_` with an instance id or `local`, and 40 hex
+    // digits.
     p(
         "Sourcegraph access token",
         &["sgp_"],
-        r"\b(sgp_(?:local_)?[0-9a-f]{40})\b",
+        r"\b(sgp_(?:[0-9a-f]{16}_|local_)?[0-9a-f]{40})\b",
         4,
         3.0,
     ),
+    // Source: Infracost docs, "API key": `ico-` and 32 characters.
     p(
         "Infracost API key",
         &["ico-"],
@@ -586,6 +673,7 @@ pub static PROVIDERS: &[Provider] = &[
         4,
         3.0,
     ),
+    // Source: ReadMe docs, "Authentication": `rdme_` and 70 characters.
     p(
         "Readme API key",
         &["rdme_"],
@@ -593,6 +681,7 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         3.0,
     ),
+    // Source: RFC 7519: base64url header `eyJ…`, payload and signature, dot-separated.
     p(
         "JSON Web Token",
         &["eyJ"],
@@ -791,11 +880,11 @@ pub static PROVIDERS: &[Provider] = &[
         5,
         2.0,
     ),
-    // Source: Dropbox: OAuth access tokens.
+    // Source: Dropbox: OAuth access tokens (`sl.` and 135 characters; the longer `sl.u.` form).
     p(
         "Dropbox short-lived access token",
         &["sl."],
-        r"\b(sl\.[A-Za-z0-9\-=_]{135})(?:[^A-Za-z0-9\-=_]|$)",
+        r"\b(sl\.u\.[A-Za-z0-9\-=_]{100,}|sl\.[A-Za-z0-9\-=_]{135})(?:[^A-Za-z0-9\-=_]|$)",
         3,
         3.0,
     ),
@@ -1046,11 +1135,12 @@ pub static PROVIDERS: &[Provider] = &[
         7,
         3.0,
     ),
-    // Source: Slack: legacy tokens (`xoxo-`, `xoxs-` workspace tokens).
+    // Source: Slack: legacy tokens (`xoxo-`, `xoxs-` workspace tokens) and `xoxc-` client
+    // (browser session) tokens of the same shape.
     p(
         "Slack legacy token",
-        &["xoxo-", "xoxs-"],
-        r"\b(xox[os]-[0-9]{9,13}-[0-9]{9,13}-[0-9]{9,13}-[0-9a-fA-F]{32,64})\b",
+        &["xoxo-", "xoxs-", "xoxc-"],
+        r"\b(xox[osc]-[0-9]{9,13}-[0-9]{9,13}-[0-9]{9,13}-[0-9a-fA-F]{32,64})\b",
         5,
         3.0,
     ),
@@ -2368,6 +2458,77 @@ pub static PROVIDERS: &[Provider] = &[
         0,
         3.0,
     ),
+    // Source: NVIDIA API Catalog docs, "API keys": `nvapi-` and 64 URL-safe characters.
+    p(
+        "NVIDIA API key",
+        &["nvapi-"],
+        r"\b(nvapi-[A-Za-z0-9_-]{64})(?:[^A-Za-z0-9_-]|$)",
+        6,
+        3.5,
+    ),
+    // Source: Notion developer docs, "Authorization": internal integration secrets were
+    // `secret_` and 43 letters and digits before the `ntn_` prefix.
+    p(
+        "Notion integration secret (legacy)",
+        &["secret_"],
+        r"\b(secret_[A-Za-z0-9]{43})\b",
+        7,
+        4.0,
+    ),
+    // Source: Supabase docs, "API keys": secret keys start `sb_secret_`.
+    p(
+        "Supabase secret key",
+        &["sb_secret_"],
+        r"\b(sb_secret_[A-Za-z0-9_-]{20,100})(?:[^A-Za-z0-9_-]|$)",
+        10,
+        3.5,
+    ),
+    // Source: Atlassian docs, "Bitbucket Data Center HTTP access tokens": `BBDC-` and 44
+    // characters.
+    p(
+        "Bitbucket Data Center access token",
+        &["BBDC-"],
+        r"\b(BBDC-[A-Za-z0-9+/@_-]{44})(?:[^A-Za-z0-9+/@_=-]|$)",
+        5,
+        3.5,
+    ),
+    // Source: DataStax Astra DB docs, "Application tokens": `AstraCS:`, 24 letters, `:`, 64 hex
+    // digits.
+    p(
+        "DataStax Astra DB token",
+        &["AstraCS:"],
+        r"\b(AstraCS:[A-Za-z]{24}:[a-f0-9]{64})\b",
+        8,
+        3.5,
+    ),
+    // Source: Login with Amazon docs, "Client secret": `amzn1.oa2-cs.v1.` and 64 hex digits.
+    p(
+        "Login with Amazon client secret",
+        &["amzn1.oa2-cs.v1."],
+        r"\b(amzn1\.oa2-cs\.v1\.[a-f0-9]{64})\b",
+        16,
+        3.0,
+    ),
+    // Source: Microsoft docs, "Azure AI services keys" (Azure OpenAI, Speech, Translator,
+    // Vision, Language): 32 hex digits, set as `AZURE_OPENAI_API_KEY` and the like (the
+    // 84-character form carries a signature and is matched alone).
+    assigned!(
+        "Azure AI services key",
+        &[
+            "azure_openai",
+            "azure-openai",
+            "azureopenai",
+            "azure_cognitive",
+            "azure_ai",
+            "azure_speech",
+            "azure_translator",
+            "azure_vision",
+            "azure_language"
+        ],
+        "azure[_-]?(?:openai|cognitive|ai|speech|translator|vision|language)",
+        r"[a-f0-9]{32}",
+        2.5,
+    ),
 ];
 
 /// One generator template per provider, for measuring recall: `{A:n}` mixed-case
@@ -2842,6 +3003,13 @@ pub static SAMPLES: &[(&str, &str)] = &[
         "NuGet source password",
         "<add key=\"ClearTextPassword\" value=\"{A:24}\" />",
     ),
+    ("NVIDIA API key", "nvapi-{u:64}"),
+    ("Notion integration secret (legacy)", "secret_{A:43}"),
+    ("Supabase secret key", "sb_secret_{u:31}"),
+    ("Bitbucket Data Center access token", "BBDC-{u:44}"),
+    ("DataStax Astra DB token", "AstraCS:{l:24}:{h:64}"),
+    ("Login with Amazon client secret", "amzn1.oa2-cs.v1.{h:64}"),
+    ("Azure AI services key", "AZURE_OPENAI_API_KEY={h:32}"),
 ];
 
 /// Expand a `SAMPLES` template with characters from `next` (a source of random numbers).
@@ -3398,6 +3566,33 @@ mod tests {
             "facebookAppId = \"",
         ] {
             assert!(!names_a_secret(not_secret), "{not_secret}");
+        }
+    }
+
+    /// Second shapes of a format, beside the one its sample template generates.
+    #[test]
+    fn other_documented_shapes_are_found_whole() {
+        for (text, token) in [
+            (
+                "token: glpat-Kx8vQ2mZ7pL4nR9wTy6bJ3hFq5Xc.01ab3cd9e.\n",
+                "glpat-Kx8vQ2mZ7pL4nR9wTy6bJ3hFq5Xc.01ab3cd9e",
+            ),
+            (
+                "token: glpat-Kx8vQ2mZ7pL4nR9wTy6b.\n",
+                "glpat-Kx8vQ2mZ7pL4nR9wTy6b",
+            ),
+            (
+                "src: sgp_4f2a9c7e1b3d5f60_8c1e4a7b9d2f6e3a0c5b8d1f4e7a2c9b6d3f0e1a\n",
+                "sgp_4f2a9c7e1b3d5f60_8c1e4a7b9d2f6e3a0c5b8d1f4e7a2c9b6d3f0e1a",
+            ),
+        ] {
+            let found = detect(text);
+            let spans: Vec<&str> = found
+                .credentials
+                .iter()
+                .map(|d| &text[d.start..d.end])
+                .collect();
+            assert_eq!(spans, vec![token], "{text}");
         }
     }
 
