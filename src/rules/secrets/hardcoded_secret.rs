@@ -39,11 +39,11 @@ declare_rule! {
     /// `ClearTextPassword` source credentials, NVIDIA, Supabase secret keys, Bitbucket Data
     /// Center, DataStax Astra, Login with Amazon, Slack `xoxc-` client tokens,
     /// Kubernetes `Secret` manifests, and
-    /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 and PuTTY.
-    /// An encrypted key
-    /// (PKCS#8 `ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`, an OpenSSH key with a cipher,
-    /// PuTTY `Encryption:` other than `none`) is reported as a warning: it is only as safe as
-    /// its passphrase. Each format's source is named beside it in `providers.rs`. A value two
+    /// private keys: PEM (PKCS#1, PKCS#8, SEC1, PGP), OpenSSH, SSH2 (ssh.com,
+    /// `---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----`) and PuTTY. An encrypted key (PKCS#8
+    /// `ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`, an OpenSSH or SSH2 key whose blob
+    /// names a cipher, PuTTY `Encryption:` other than `none`) is reported as a warning: it is
+    /// only as safe as its passphrase. Each format's source is named beside it in `providers.rs`. A value two
     /// formats would both match is reported once, by the first in the table.
     ///
     /// About 95 formats have no prefix of their own and are known by the name they are assigned
@@ -180,7 +180,13 @@ fn check(_doc: &Document, cx: &mut Context) {
             let after = &text[header.end()..];
             let window =
                 &after[..crate::source::floor_char_boundary(after, after.len().min(16 * 1024))];
-            let Some(end) = window.find("-----END") else {
+            // SSH2 (ssh.com, RFC 4716 framing) keys close with `---- END`, PEM with `-----END`.
+            let end_marker = if m.get(2).is_some() {
+                "---- END"
+            } else {
+                "-----END"
+            };
+            let Some(end) = window.find(end_marker) else {
                 continue;
             };
             let body = &window[..end];
@@ -194,7 +200,7 @@ fn check(_doc: &Document, cx: &mut Context) {
                 continue;
             }
             cx.redact(Span::new(header.end(), header.end() + end), 0);
-            let kind = m.get(1).map_or("PRIVATE KEY", |k| k.as_str());
+            let kind = m.get(1).or(m.get(2)).map_or("PRIVATE KEY", |k| k.as_str());
             report_key(
                 cx,
                 Span::new(header.start(), header.end()),
@@ -241,6 +247,10 @@ fn putty_header() -> &'static regex::Regex {
 /// `ENCRYPTED PRIVATE KEY`), the legacy `Proc-Type: 4,ENCRYPTED` line, or an OpenSSH key whose
 /// cipher is not `none`.
 fn encrypted_pem(kind: &str, body: &str) -> bool {
+    if kind.starts_with("SSH2") {
+        // The ssh.com format always says ENCRYPTED; its cipher says whether it is.
+        return ssh_com_cipher(body).is_none_or(|cipher| cipher != b"none");
+    }
     if kind.contains("ENCRYPTED") || body.contains("Proc-Type: 4,ENCRYPTED") {
         return true;
     }
@@ -266,6 +276,39 @@ fn encrypted_pem(kind: &str, body: &str) -> bool {
         }
     }
     false
+}
+
+/// The cipher name of an ssh.com private key: its base64 body (after the `Header: value` lines
+/// and their `\` continuations) starts with the magic `3f6ff9eb`, the total length, the key
+/// type and the cipher as length-prefixed strings.
+fn ssh_com_cipher(body: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let mut in_header = false;
+    let mut b64 = String::new();
+    for line in body.lines().map(str::trim) {
+        if in_header || line.contains(':') {
+            in_header = line.ends_with('\\');
+            continue;
+        }
+        b64.extend(
+            line.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/')),
+        );
+        if b64.len() >= 256 {
+            break;
+        }
+    }
+    let usable = b64.len() / 4 * 4;
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(&b64[..usable])
+        .ok()?;
+    let rest = bytes.strip_prefix(&[0x3f, 0x6f, 0xf9, 0xeb])?.get(4..)?;
+    let string = |data: &[u8]| -> Option<(Vec<u8>, usize)> {
+        let len = u32::from_be_bytes(data.get(..4)?.try_into().ok()?) as usize;
+        Some((data.get(4..4 + len)?.to_vec(), 4 + len))
+    };
+    let (_, used) = string(rest)?;
+    string(rest.get(used..)?).map(|(cipher, _)| cipher)
 }
 
 /// A private key finding: an error, or a warning for an encrypted key (only as safe as its
@@ -400,6 +443,46 @@ mod tests {
         let templated =
             "kind: Secret\nstringData:\n  password: {{ .Values.password }}\n  token: ${TOKEN}\n";
         assert!(findings(templated).is_empty());
+    }
+
+    /// SSH2 (ssh.com) private keys: four dashes and spaces around the header; the cipher in the
+    /// key blob decides between error and warning.
+    #[test]
+    fn ssh2_private_keys() {
+        use base64::Engine;
+        let blob = |cipher: &str| {
+            let mut bytes = vec![0x3f, 0x6f, 0xf9, 0xeb, 0, 0, 1, 0];
+            for field in [
+                "if-modn{sign{rsa-pkcs1-sha1},encrypt{rsa-pkcs1v2-oaep}}",
+                cipher,
+            ] {
+                bytes.extend((field.len() as u32).to_be_bytes());
+                bytes.extend(field.as_bytes());
+            }
+            bytes.extend((0..96u8).map(|i| i.wrapping_mul(37)));
+            let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(70)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            format!(
+                "key: |\n  ---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n  Comment: \"deploy key, \\\n  2026\"\n  {}\n  ---- END SSH2 ENCRYPTED PRIVATE KEY ----\n",
+                lines.join("\n  ")
+            )
+        };
+        assert_eq!(
+            findings(&blob("none")),
+            vec![
+                "Private key (`SSH2 ENCRYPTED PRIVATE KEY`) is committed: anyone who can read the repository holds it"
+            ]
+        );
+        assert_eq!(
+            findings(&blob("3des-cbc")),
+            vec![
+                "Encrypted private key (`SSH2 ENCRYPTED PRIVATE KEY`) is committed: it is only as safe as its passphrase"
+            ]
+        );
     }
 
     /// Realistic values that are not credentials produce nothing.

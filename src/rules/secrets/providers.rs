@@ -3083,11 +3083,12 @@ impl Compiled {
             .get_or_init(|| Regex::new(PROVIDERS[i].pattern).expect("provider pattern is valid"))
     }
 
-    /// The header of a PEM or OpenSSH private key.
+    /// The header of a PEM, OpenSSH or SSH2 (`---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----`)
+    /// private key: group 1 names a PEM key, group 2 an SSH2 one.
     pub fn pem_header(&self) -> &Regex {
         self.pem_header.get_or_init(|| {
             Regex::new(
-                r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 (?:ENCRYPTED )?)?PRIVATE KEY(?: BLOCK)?)-----",
+                r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 (?:ENCRYPTED )?)?PRIVATE KEY(?: BLOCK)?)-----|---- BEGIN (SSH2 ENCRYPTED PRIVATE KEY) ----",
             )
             .expect("valid")
         })
@@ -3137,6 +3138,8 @@ pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     keywords.push("-----BEGIN".to_string());
     keyword_provider.push(usize::MAX);
     keywords.push("PuTTY-User-Key-File-".to_string());
+    keyword_provider.push(usize::MAX);
+    keywords.push("---- BEGIN SSH2".to_string());
     keyword_provider.push(usize::MAX);
     for manifest in ["kind: Secret", "kind: \"Secret\"", "kind: 'Secret'"] {
         keywords.push(manifest.to_string());
