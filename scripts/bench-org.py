@@ -143,9 +143,17 @@ def handler(fake):
                 answer = {}
                 query = body.get("query", "")
                 if "defaultBranchRef" in query:
-                    name = body["variables"]["name"]
-                    head = {"name": "main", "target": {"oid": sha(name.encode())}}
-                    return self.send(200, {"data": {"repository": {"defaultBranchRef": head}}})
+                    variables = body["variables"]
+                    if "o0" not in variables:
+                        head = {"name": "main", "target": {"oid": sha(variables["name"].encode())}}
+                        return self.send(200, {"data": {"repository": {"defaultBranchRef": head}}})
+                    # Up to fifty repositories at once: `r0` for `$o0/$n0`, ….
+                    i = 0
+                    while f"n{i}" in variables:
+                        head = {"name": "main", "target": {"oid": sha(variables[f"n{i}"].encode())}}
+                        answer[f"r{i}"] = {"defaultBranchRef": head}
+                        i += 1
+                    return self.send(200, {"data": answer})
                 for part in query.split(" f")[1:]:
                     alias, _, rest = part.partition(": object(oid: \"")
                     oid = rest[:40]

@@ -1,7 +1,8 @@
 //! Fetch the files Portcullis checks from one repository's default branch through the API: the
-//! branch and its commit (one GraphQL query), its tree (one recursive REST listing), then only
-//! the checked files, fifty at a time in one GraphQL query. No git, no clone: a repository of
-//! 50,000 files whose twelve are Dockerfiles, compose files and workflows costs three requests.
+//! branch and its commit (one GraphQL query for fifty repositories), its tree (one recursive REST
+//! listing), then only the checked files, fifty at a time in one GraphQL query. No git, no
+//! clone: a repository of 50,000 files whose twelve are Dockerfiles, compose files and workflows
+//! costs two requests and a fiftieth.
 
 use std::path::{Path, PathBuf};
 
@@ -46,22 +47,89 @@ pub struct Wanted {
     pub all_text: bool,
 }
 
-/// Fetch `repository`'s checked files into `into` (an empty folder).
+/// Repositories whose heads are asked for in one GraphQL query.
+pub const HEADS_PER_QUERY: usize = 50;
+
+/// A repository's default branch and its commit; `None` for an empty repository.
+pub type Head = Option<(String, String)>;
+
+/// The heads of `repositories` from one GraphQL query (one point of the rate limit, where a
+/// query each costs one each). A repository GraphQL gave no usable answer for is left out:
+/// its fetch asks again alone, and the REST way if need be, which words the reason.
+pub async fn heads(
+    client: &Octocrab,
+    graphql: &str,
+    repositories: &[String],
+) -> std::collections::HashMap<String, Head> {
+    let mut declared = Vec::new();
+    let mut fields = String::new();
+    let mut variables = serde_json::Map::new();
+    for (i, repository) in repositories.iter().enumerate() {
+        let (owner, name) = repository.split_once('/').unwrap_or((repository, ""));
+        declared.push(format!("$o{i}: String!, $n{i}: String!"));
+        fields.push_str(&format!(
+            " r{i}: repository(owner: $o{i}, name: $n{i}) {{ defaultBranchRef {{ name target {{ oid }} }} }}"
+        ));
+        variables.insert(format!("o{i}"), Value::from(owner));
+        variables.insert(format!("n{i}"), Value::from(name));
+    }
+    let body = serde_json::json!({
+        "query": format!("query({}) {{{fields} }}", declared.join(", ")),
+        "variables": variables,
+    });
+    let Ok(answer) = super::post_patiently(client, graphql, &body).await else {
+        return Default::default();
+    };
+    repositories
+        .iter()
+        .enumerate()
+        .filter_map(|(i, repository)| {
+            let head = head_of(&answer["data"][format!("r{i}").as_str()]).ok()?;
+            Some((repository.clone(), head))
+        })
+        .collect()
+}
+
+/// The head in a GraphQL `repository { defaultBranchRef … }` answer; `Err` when the answer
+/// does not say.
+fn head_of(repository: &Value) -> Result<Head, ()> {
+    if !repository.is_object() {
+        return Err(());
+    }
+    let branch = &repository["defaultBranchRef"];
+    if branch.is_null() {
+        return Ok(None);
+    }
+    match (branch["name"].as_str(), branch["target"]["oid"].as_str()) {
+        (Some(name), Some(oid)) if !name.is_empty() && is_commit(oid) => {
+            Ok(Some((name.to_string(), oid.to_string())))
+        }
+        _ => Err(()),
+    }
+}
+
+/// Fetch `repository`'s checked files into `into` (an empty folder). `known` is its head when
+/// already asked for with others' ([`heads`]).
 pub async fn fetch(
     client: &Octocrab,
     repository: &str,
     into: &Path,
     wanted: Wanted,
+    known: Option<Head>,
 ) -> Result<Fetched, String> {
     let mut fetched = Fetched::default();
     let (owner, name) = repository.split_once('/').unwrap_or((repository, ""));
-    let graphql_head = head_by_graphql(client, &wanted.graphql, owner, name).await;
-    fetched.requests += 1;
-    let head = match graphql_head {
-        Ok(head) => head,
-        // GraphQL said nothing usable (an endpoint without it, a refusal): ask the REST way,
-        // which also words a missing repository or branch the way GitHub does.
-        Err(()) => head_by_rest(client, repository, &mut fetched.requests).await?,
+    let head = match known {
+        Some(head) => head,
+        None => {
+            fetched.requests += 1;
+            match head_by_graphql(client, &wanted.graphql, owner, name).await {
+                Ok(head) => head,
+                // GraphQL said nothing usable (an endpoint without it, a refusal): ask the REST
+                // way, which also words a missing repository or branch the way GitHub does.
+                Err(()) => head_by_rest(client, repository, &mut fetched.requests).await?,
+            }
+        }
     };
     let Some((branch, commit)) = head else {
         // An empty repository has no branch yet: nothing to check.
@@ -164,20 +232,7 @@ async fn head_by_graphql(
     let answer = super::post_patiently(client, graphql, &body)
         .await
         .map_err(|_| ())?;
-    let repository = &answer["data"]["repository"];
-    if !repository.is_object() {
-        return Err(());
-    }
-    let branch = &repository["defaultBranchRef"];
-    if branch.is_null() {
-        return Ok(None);
-    }
-    match (branch["name"].as_str(), branch["target"]["oid"].as_str()) {
-        (Some(name), Some(oid)) if !name.is_empty() && is_commit(oid) => {
-            Ok(Some((name.to_string(), oid.to_string())))
-        }
-        _ => Err(()),
-    }
+    head_of(&answer["data"]["repository"])
 }
 
 /// The default branch and its commit the REST way: the repository, then the branch's ref.

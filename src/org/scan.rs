@@ -1,4 +1,5 @@
-//! `org scan`: check the repositories of one matrix job, one after the other. For each: fetch
+//! `org scan`: check the repositories of one matrix job, one after the other, asking for the
+//! branch heads of fifty at a time in one query. For each: fetch
 //! the files Portcullis checks, scan them under the organization's policy (the repository's
 //! own configuration may only tighten it), write a compact result, and optionally upload the
 //! SARIF to that repository's code scanning. A repository that fails is recorded as not
@@ -7,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::fetch::{Wanted, fetch};
+use super::fetch::{HEADS_PER_QUERY, Head, Wanted, fetch, heads};
 use super::results::{NotFetched, OrgFinding, RepositoryResult, Status, Timing, VERSION};
 use crate::config::Config;
 use crate::report::{self, RenderContext};
@@ -47,38 +48,69 @@ pub struct Done {
 
 pub fn run(job: &Job) -> Done {
     let mut done = Done::default();
-    for repository in &job.repositories {
+    for chunk in job.repositories.chunks(HEADS_PER_QUERY) {
+        // The heads of the next repositories in one query, asked for just before they are
+        // checked (minutes later, a branch may have moved on; seconds later, it rarely has).
         crate::net::configure(job.limits);
-        let result = check(job, repository);
-        match result.status {
-            Status::Checked => done.checked += 1,
-            Status::NotChecked => done.not_checked += 1,
-        }
-        if result
-            .upload
-            .as_deref()
-            .is_some_and(|u| !u.starts_with("accepted"))
-        {
-            done.upload_failures += 1;
-        }
-        done.findings += result.findings.len();
-        match &result.reason {
-            Some(reason) => crate::sink::warning(format!("{repository}: not checked: {reason}")),
-            None => crate::sink::info(format!(
-                "{repository}: {} files, {} findings",
-                result.files,
-                result.findings.len()
-            )),
-        }
-        if let Err(e) = write_result(&job.results, &result) {
-            crate::sink::error(format!("{repository}: cannot write its result: {e}"));
-            done.not_checked += 1;
+        let asked: Vec<String> = chunk
+            .iter()
+            .filter(|r| super::is_repository_name(r))
+            .cloned()
+            .collect();
+        let known = if asked.is_empty() {
+            Default::default()
+        } else {
+            crate::github::block_on(async {
+                let client = crate::github::client(&job.api_url, &job.token)?;
+                Ok::<_, String>(
+                    heads(&client, &super::fetch::graphql_url(&job.api_url), &asked).await,
+                )
+            })
+            .and_then(|inner| inner)
+            .unwrap_or_default()
+        };
+        for (i, repository) in chunk.iter().enumerate() {
+            let mut result = check_one(job, repository, known.get(repository).cloned());
+            if i == 0 && !asked.is_empty() {
+                // The shared query, counted once.
+                result.timing.requests += 1;
+            }
+            record(&mut done, job, repository, &result);
         }
     }
     done
 }
 
-fn check(job: &Job, repository: &str) -> RepositoryResult {
+/// Count a repository's result, say how it went, and write it.
+fn record(done: &mut Done, job: &Job, repository: &str, result: &RepositoryResult) {
+    match result.status {
+        Status::Checked => done.checked += 1,
+        Status::NotChecked => done.not_checked += 1,
+    }
+    if result
+        .upload
+        .as_deref()
+        .is_some_and(|u| !u.starts_with("accepted"))
+    {
+        done.upload_failures += 1;
+    }
+    done.findings += result.findings.len();
+    match &result.reason {
+        Some(reason) => crate::sink::warning(format!("{repository}: not checked: {reason}")),
+        None => crate::sink::info(format!(
+            "{repository}: {} files, {} findings",
+            result.files,
+            result.findings.len()
+        )),
+    }
+    if let Err(e) = write_result(&job.results, result) {
+        crate::sink::error(format!("{repository}: cannot write its result: {e}"));
+        done.not_checked += 1;
+    }
+}
+
+fn check_one(job: &Job, repository: &str, known: Option<Head>) -> RepositoryResult {
+    crate::net::configure(job.limits);
     if !super::is_repository_name(repository) {
         return RepositoryResult::not_checked(repository, "not a repository name".into());
     }
@@ -90,12 +122,12 @@ fn check(job: &Job, repository: &str) -> RepositoryResult {
             format!("cannot create a work folder: {e}"),
         );
     }
-    let result = check_in(job, repository, &work);
+    let result = check_in(job, repository, &work, known);
     let _ = std::fs::remove_dir_all(&work);
     result
 }
 
-fn check_in(job: &Job, repository: &str, work: &Path) -> RepositoryResult {
+fn check_in(job: &Job, repository: &str, work: &Path, known: Option<Head>) -> RepositoryResult {
     let base = job.policy.clone().unwrap_or_default();
     let wanted = Wanted {
         graphql: super::fetch::graphql_url(&job.api_url),
@@ -107,7 +139,7 @@ fn check_in(job: &Job, repository: &str, work: &Path) -> RepositoryResult {
     let fetched = crate::github::block_on(async {
         let client = crate::github::client(&job.api_url, &job.token)?;
         std::fs::create_dir_all(&files).map_err(|e| format!("cannot create a work folder: {e}"))?;
-        fetch(&client, repository, &files, wanted).await
+        fetch(&client, repository, &files, wanted, known).await
     })
     .and_then(|inner| inner);
     let fetched = match fetched {
