@@ -3314,7 +3314,6 @@ const NOT_SECRET_LAST_WORDS: &[&str] = &[
     "name",
     "username",
     "user",
-    "login",
     "handle",
     "email",
     "org",
@@ -3556,6 +3555,8 @@ mod tests {
             "  \"datadogApiKey\": \"",
             "CODACY_PROJECT_TOKEN=",
             "SNYK_TOKEN => '",
+            // SonarQube's scanner takes its token as `sonar.login`.
+            "sonar.login=",
         ] {
             assert!(names_a_secret(secret), "{secret}");
         }
