@@ -3189,7 +3189,9 @@ pub fn detect(text: &str) -> Detections {
     let compiled = &*COMPILED;
     // Where each provider's keywords occur: its pattern is only run around them, so a file
     // full of common short keywords costs what its hits cost, not a pass per provider.
-    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); PROVIDERS.len()];
+    // (provider, position) of each keyword found; most texts have few, so no table of every
+    // provider is built (a setting's value is read this way too, thousands of times a scan).
+    let mut hits: Vec<(usize, usize)> = Vec::new();
     let mut key_material = false;
     let mut kubernetes_secret = false;
     let mut any_keyword = false;
@@ -3198,17 +3200,19 @@ pub fn detect(text: &str) -> Detections {
         match compiled.keyword_provider[hit.pattern().as_usize()] {
             usize::MAX => key_material = true,
             KUBERNETES_SECRET => kubernetes_secret = true,
-            i => hits[i].push(hit.start()),
+            i => hits.push((i, hit.start())),
         }
     }
+    // By provider, in table order (the first to claim a value keeps it), then by position.
+    hits.sort_unstable();
     let mut credentials: Vec<Detection> = Vec::new();
-    for (i, provider) in PROVIDERS.iter().enumerate() {
-        if hits[i].is_empty() {
-            continue;
-        }
+    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        let i = group[0].0;
+        let provider = &PROVIDERS[i];
+        let positions: Vec<usize> = group.iter().map(|&(_, at)| at).collect();
         let mut matches: Vec<regex::Captures> = Vec::new();
         let pattern = compiled.pattern(i);
-        for (from, to) in windows(text, &hits[i]) {
+        for (from, to) in windows(text, &positions) {
             // Searched from `from` with the text before it as context (`\b`, `^` hold), up to
             // `to`; a match that reaches `to` may go on, so it is read again without the end.
             let mut at = from;

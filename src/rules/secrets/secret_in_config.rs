@@ -105,11 +105,14 @@ fn check(doc: &Document, cx: &mut Context) {
     }
     let dockerfile = matches!(doc, Document::Dockerfile(_));
     let mut reports = Vec::new();
+    // Whether a value is hardcoded-secret's is asked only of values this rule would report.
+    let provider_format =
+        |s: &super::assignments::Setting| reported_as_provider_format(&cx.file.text, s);
     for s in settings(doc, &cx.file.text) {
-        if reported_as_provider_format(&cx.file.text, &s) {
-            continue;
-        }
         if secret_named(&s.key) && judge(&s) == Class::Literal {
+            if provider_format(&s) {
+                continue;
+            }
             reports.push((
                 s.key_span,
                 s.value_span,
@@ -119,6 +122,7 @@ fn check(doc: &Document, cx: &mut Context) {
         }
         if let Some((user, password, _)) = url_credentials(&s.value)
             && classify(&password, Some(&user)) == Class::Literal
+            && !provider_format(&s)
         {
             let span = locate(&cx.file.text, s.value_span, &password);
             reports.push((

@@ -59,18 +59,21 @@ fn check(doc: &Document, cx: &mut Context) {
         return;
     }
     let mut reports = Vec::new();
+    // Whether a value is hardcoded-secret's is asked only of values this rule would report.
+    let provider_format =
+        |s: &super::assignments::Setting| reported_as_provider_format(&cx.file.text, s);
     for s in settings(doc, &cx.file.text) {
-        if reported_as_provider_format(&cx.file.text, &s) {
-            continue;
-        }
         if secret_named(&s.key) {
-            if let Class::Weak(why) = judge(&s) {
+            if let Class::Weak(why) = judge(&s)
+                && !provider_format(&s)
+            {
                 reports.push((s.key_span, format!("`{}` in {} is {why}", s.key, s.place)));
             }
             continue;
         }
         if let Some((user, password, _)) = url_credentials(&s.value)
             && let Class::Weak(why) = classify(&password, Some(&user))
+            && !provider_format(&s)
         {
             let span = locate(&cx.file.text, s.value_span, &password);
             reports.push((
