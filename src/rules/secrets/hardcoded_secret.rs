@@ -64,7 +64,10 @@ declare_rule! {
     /// Amplitude, Rollbar, Postmark, SparkPost, Mandrill, Vonage, Twilio auth tokens, Atlassian,
     /// Auth0, Codacy, Coveralls, Sauce Labs, BrowserStack, Cypress, Percy, HashiCorp Vault,
     /// Consul and Nomad, ngrok, Airtable and HubSpot legacy keys, Lob, Private AI, and Azure
-    /// AI services (Azure OpenAI, Speech, Translator) are matched this way.
+    /// AI services (Azure OpenAI, Speech, Translator) are matched this way. Where a service's
+    /// public key has the shape of its secret (Facebook, Mixpanel, Amplitude, Pusher), only a
+    /// name that says `secret` is read; of Contentful's, only the Preview API token (the
+    /// Delivery API token serves published content to browsers).
     ///
     /// A Kubernetes `Secret` manifest (`kind: Secret`, found among other text files with
     /// `--secrets-scope all`) is one finding, at its first literal value, naming its keys:
@@ -587,6 +590,12 @@ mod tests {
             "note: see os_v2_ migration guide",
             "text: the social precision of ciphers",
             "posthog_project_key: phc_not_a_secret",
+            // Public values of the same shape as a service's secret.
+            "MIXPANEL_TOKEN: 7c4e9a1f3b8d2e6a0c5f9b1d4e8a2c7f",
+            "AMPLITUDE_API_KEY=9e2b7d4a1c8f3e6b0d5a9c2e7f4b1d8a",
+            "PUSHER_APP_KEY=4f8a2c9e1b7d3f6a0c5e",
+            "FACEBOOK_CLIENT_TOKEN: 2d9f6b1e8a4c7f3b0e5d9a2c6f1b8e4d",
+            "CONTENTFUL_DELIVERY_TOKEN=Xq7Lm2Rt9Vb4Nk8Pw3Zh6Jd1Fs5Gc0Ty7Ue2Io9Aa4w",
         ] {
             lines.push(placeholder.to_string());
         }

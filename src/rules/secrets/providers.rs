@@ -1857,11 +1857,13 @@ pub static PROVIDERS: &[Provider] = &[
         r"[A-Za-z0-9+/]{64}",
         3.0,
     ),
-    // Source: Contentful docs, "Authentication": 43 URL-safe characters.
+    // Source: Contentful docs, "Authentication": 43 URL-safe characters. Only the Preview API's
+    // token is read: it shows unpublished content, where the Delivery API's token of the same
+    // shape serves published content to browsers.
     assigned!(
-        "Contentful delivery API token",
+        "Contentful preview API token",
         &["contentful"],
-        "contentful",
+        "contentful[A-Za-z0-9_.-]{0,20}?preview",
         r"[A-Za-z0-9_-]{43}",
         3.0,
     ),
@@ -1891,11 +1893,12 @@ pub static PROVIDERS: &[Provider] = &[
     ),
     // Source: Etsy Open API docs, "Authentication": the 24-character keystring.
     assigned!("Etsy API key", &["etsy"], "etsy", r"[a-z0-9]{24}", 3.0,),
-    // Source: Meta for Developers, "App secret": 32 hex digits.
+    // Source: Meta for Developers, "App secret": 32 hex digits, under a name that says secret
+    // (the client token, of the same shape, ships in apps).
     assigned!(
         "Facebook app secret",
         &["facebook", "fb_app_secret", "fb_secret"],
-        "facebook|fb_app_secret|fb_secret",
+        "(?:facebook|fb)[A-Za-z0-9_.-]{0,20}?secret",
         r"[a-f0-9]{32}",
         2.5,
     ),
@@ -2233,27 +2236,30 @@ pub static PROVIDERS: &[Provider] = &[
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
         2.5,
     ),
-    // Source: Pusher docs, "App keys": the 20-hex-digit secret.
+    // Source: Pusher docs, "App keys": the 20-hex-digit secret, under a name that says secret
+    // (the app key, of the same shape, is public).
     assigned!(
         "Pusher app secret",
         &["pusher"],
-        "pusher",
+        "pusher[A-Za-z0-9_.-]{0,20}?secret",
         r"[a-f0-9]{20}",
         2.5,
     ),
-    // Source: Mixpanel docs, "Project secret": 32 hex digits.
+    // Source: Mixpanel docs, "Project secret": 32 hex digits, under a name that says secret
+    // (the project token, of the same shape, is public).
     assigned!(
         "Mixpanel API secret",
         &["mixpanel"],
-        "mixpanel",
+        "mixpanel[A-Za-z0-9_.-]{0,20}?secret",
         r"[a-f0-9]{32}",
         2.5,
     ),
-    // Source: Amplitude docs, "API keys and secret keys": 32 hex digits.
+    // Source: Amplitude docs, "API keys and secret keys": 32 hex digits, under a name that says
+    // secret (the API key, of the same shape, ships in browsers).
     assigned!(
         "Amplitude secret key",
         &["amplitude"],
-        "amplitude",
+        "amplitude[A-Za-z0-9_.-]{0,20}?secret",
         r"[a-f0-9]{32}",
         2.5,
     ),
@@ -2867,8 +2873,8 @@ pub static SAMPLES: &[(&str, &str)] = &[
         "CONFLUENT_CLOUD_API_SECRET={b:64}",
     ),
     (
-        "Contentful delivery API token",
-        "CONTENTFUL_DELIVERY_TOKEN={u:43}",
+        "Contentful preview API token",
+        "CONTENTFUL_PREVIEW_ACCESS_TOKEN={u:43}",
     ),
     (
         "Discord bot token",
