@@ -3099,25 +3099,6 @@ impl Compiled {
             .expect("valid")
         })
     }
-
-    /// Whether `text` holds a value in a provider's format (or a private key header).
-    pub fn matches_any(&self, text: &str) -> bool {
-        let mut tried = vec![false; PROVIDERS.len()];
-        for hit in self.keywords.find_overlapping_iter(text) {
-            match self.keyword_provider[hit.pattern().as_usize()] {
-                usize::MAX if self.pem_header().is_match(text) => return true,
-                usize::MAX => {}
-                i if !tried[i] => {
-                    tried[i] = true;
-                    if self.pattern(i).is_match(text) {
-                        return true;
-                    }
-                }
-                _ => {}
-            }
-        }
-        false
-    }
 }
 
 pub static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
@@ -3370,27 +3351,13 @@ fn names_a_secret(key_text: &str) -> bool {
     let name_start = name
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
         .map_or(0, |i| i + 1);
-    let mut words: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name[name_start..].chars() {
-        if !c.is_ascii_alphanumeric() {
-            words.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
-            previous_lower = false;
-            continue;
-        }
-        // `facebookAppId`: a capital after a small letter starts a word.
-        if c.is_ascii_uppercase() && previous_lower {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    words.extend((!current.is_empty()).then_some(current));
+    // Split as secret-named keys are (`facebookAppId` → FACEBOOK, APP, ID).
+    let words = super::assignments::words(&name[name_start..]);
+    let listed = |list: &[&str], word: &String| list.iter().any(|w| word.eq_ignore_ascii_case(w));
     let last_says_not = words
         .last()
-        .is_some_and(|w| NOT_SECRET_LAST_WORDS.contains(&w.as_str()));
-    !last_says_not && !words.iter().any(|w| NOT_SECRET_WORDS.contains(&w.as_str()))
+        .is_some_and(|w| listed(NOT_SECRET_LAST_WORDS, w));
+    !last_says_not && !words.iter().any(|w| listed(NOT_SECRET_WORDS, w))
 }
 
 /// Windows of the text around keyword positions, merged where they overlap: from a little
