@@ -130,6 +130,16 @@ impl FakeGithub {
         Some(json!({ "defaultBranchRef": head }))
     }
 
+    /// GraphQL's answer when its rate limit is used up.
+    fn graphql_rate_limited() -> ResponseTemplate {
+        ResponseTemplate::new(200)
+            .insert_header("x-ratelimit-remaining", "0")
+            .insert_header("retry-after", "1")
+            .set_body_json(
+                json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]}),
+            )
+    }
+
     fn graphql(&self, request: &Request) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&request.body).unwrap();
         let query = body["query"].as_str().unwrap();
@@ -149,10 +159,7 @@ impl FakeGithub {
                 if repository == GRAPHQL_LIMITED
                     && !self.graphql_limited.swap(true, Ordering::SeqCst)
                 {
-                    return ResponseTemplate::new(200)
-                        .insert_header("x-ratelimit-remaining", "0")
-                        .insert_header("retry-after", "1")
-                        .set_body_json(json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]}));
+                    return FakeGithub::graphql_rate_limited();
                 }
                 let answer = FakeGithub::head(&repository).unwrap_or_else(|| {
                     errors.push(
@@ -171,37 +178,20 @@ impl FakeGithub {
             body["variables"]["name"].as_str().unwrap()
         );
         if query.contains("defaultBranchRef") {
-            // The fetcher's first question: the default branch and its commit.
-            let Some(i) = repository
-                .strip_prefix("acme/svc-")
-                .and_then(|n| n.parse::<usize>().ok())
-            else {
-                return ResponseTemplate::new(200).set_body_json(json!({
+            // One repository's head, asked alone.
+            if repository == GRAPHQL_LIMITED && !self.graphql_limited.swap(true, Ordering::SeqCst) {
+                return FakeGithub::graphql_rate_limited();
+            }
+            return ResponseTemplate::new(200).set_body_json(match FakeGithub::head(&repository) {
+                Some(answer) => json!({"data": {"repository": answer}}),
+                None if repository == HEAD_BY_REST => {
+                    json!({"data": null, "errors": [{"message": "Something went wrong"}]})
+                }
+                None => json!({
                     "data": {"repository": null},
                     "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}],
-                }));
-            };
-            if repository == GRAPHQL_LIMITED && !self.graphql_limited.swap(true, Ordering::SeqCst) {
-                return ResponseTemplate::new(200)
-                    .insert_header("x-ratelimit-remaining", "0")
-                    .insert_header("retry-after", "1")
-                    .set_body_json(json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]}));
-            }
-            if repository == HEAD_BY_REST {
-                return ResponseTemplate::new(200).set_body_json(
-                    json!({"data": null, "errors": [{"message": "Something went wrong"}]}),
-                );
-            }
-            let head = if repository == EMPTY {
-                Value::Null
-            } else {
-                json!({
-                    "name": if i.is_multiple_of(2) { "main" } else { "trunk" },
-                    "target": {"oid": sha(&format!("commit of {repository}"))},
-                })
-            };
-            return ResponseTemplate::new(200)
-                .set_body_json(json!({"data": {"repository": {"defaultBranchRef": head}}}));
+                }),
+            });
         }
         let alias = regex::Regex::new(r#"(f\d+): object\(oid: "([0-9a-f]{40})"\)"#).unwrap();
         let mut answer = serde_json::Map::new();
